@@ -1,0 +1,3 @@
+"""Builder of the Fictional AI Personas corpus."""
+
+__version__ = "0.1.0"

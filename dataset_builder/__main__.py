@@ -1,0 +1,3 @@
+from dataset_builder.cli import main
+
+main()

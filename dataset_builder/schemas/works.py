@@ -1,0 +1,33 @@
+"""The ``works`` table: one row per collected narrative (a book, a story, a document)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing.pandas import Series
+
+from dataset_builder.schemas._common import LICENCES, SHA256, SOURCES, WORK_ID, is_list_of_str
+
+
+class WorkSchema(pa.DataFrameModel):
+    work_id: Series[str] = pa.Field(unique=True, str_matches=WORK_ID)
+    source: Series[str] = pa.Field(isin=SOURCES)
+    title: Series[str] = pa.Field(str_length={"min_value": 1})
+    authors: Series[object]
+    year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1000, le=2100)
+    language: Series[str] = pa.Field(str_matches=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+    subjects: Series[object]
+    source_url: Series[str]
+    licence: Series[str] = pa.Field(isin=LICENCES)
+    sha256: Series[str] = pa.Field(str_matches=SHA256)
+    n_chars: Series[int] = pa.Field(ge=0)
+    text_path: Series[str]
+
+    @pa.check("authors", "subjects", name="list_of_strings")
+    def _lists(cls, series: Series[object]) -> Series[bool]:
+        return is_list_of_str(series)
+
+    class Config:
+        name = "works"
+        strict = True
+        coerce = True

@@ -1,0 +1,66 @@
+"""Read and write the tables of a work directory (plain parquet files, written atomically)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from dataset_builder.errors import UserError
+from dataset_builder.io import atomic_write_parquet
+from dataset_builder.schemas import TABLES
+
+
+def table_path(workdir: str | Path, name: str) -> Path:
+    return Path(workdir) / TABLES[name][0]
+
+
+def read_table(workdir: str | Path, name: str) -> pd.DataFrame:
+    """Read one table; a missing or unreadable file is a UserError that says what to run."""
+    if name == "annotations":
+        return read_annotations(table_path(workdir, name))
+    path = table_path(workdir, name)
+    if not path.exists():
+        raise UserError(f"{path}: table '{name}' not found; run the stage that writes it first.")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise UserError(f"{path}: cannot read table '{name}': {exc}. Rerun the stage.") from exc
+
+
+def write_table(workdir: str | Path, name: str, df: pd.DataFrame) -> Path:
+    path = table_path(workdir, name)
+    atomic_write_parquet(path, pa.Table.from_pandas(df, preserve_index=False))
+    return path
+
+
+def read_annotations(directory: str | Path) -> pd.DataFrame:
+    """All rows of every pull file in ``directory`` (append-only history, oldest file first)."""
+    folder = Path(directory)
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        raise UserError(
+            f"{folder}: no annotation pull files; run `faip annotate pull` or `faip annotate import`."
+        )
+    frames = []
+    for f in files:
+        try:
+            frames.append(pd.read_parquet(f))
+        except Exception as exc:
+            raise UserError(f"{f}: cannot read annotation pull file: {exc}") from exc
+    return pd.concat(frames, ignore_index=True)
+
+
+def live_annotations(rows: pd.DataFrame) -> pd.DataFrame:
+    """The current version of every annotation: not superseded by a later row, not a tombstone."""
+    superseded = set(rows["supersedes"].dropna())
+    live = rows[~rows["row_id"].isin(superseded) & ~rows["tombstone"].astype(bool)]
+    return live.reset_index(drop=True)
+
+
+def passage_id(work_id: str, char_start: int, char_end: int) -> str:
+    """Stable passage id: the same work and offsets always give the same id."""
+    digest = hashlib.sha256(f"{work_id}:{char_start}:{char_end}".encode()).hexdigest()
+    return f"p_{digest[:16]}"
