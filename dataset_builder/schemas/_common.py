@@ -30,7 +30,8 @@ def list_items_in(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
 def is_list_of_str(series: pd.Series) -> pd.Series:
     """Per row: the cell is a list/array of strings (an empty list passes)."""
     def check(cell: object) -> bool:
-        if cell is None:
+        # A bare string is iterable too, but it is not a list of strings.
+        if cell is None or isinstance(cell, str | bytes):
             return False
         try:
             return all(isinstance(x, str) for x in cell)  # type: ignore[attr-defined]

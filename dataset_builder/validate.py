@@ -1,0 +1,220 @@
+"""Validate every table of a work directory and report ALL failures at once.
+
+Each table is checked lazily against its pandera model, then the tables are checked against
+each other (every passage's work exists, every annotation's passage exists, spans fit inside
+their passage, linked characters exist in the catalogue).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors as pa_errors
+
+from dataset_builder.errors import UserError
+from dataset_builder.schemas import TABLES, model
+from dataset_builder.tables import read_annotations, read_table
+
+# The column that identifies a row of each table in the report.
+ID_COLUMNS = {
+    "works": "work_id",
+    "passages": "passage_id",
+    "annotations": "row_id",
+    "labels": "passage_id",
+    "characters": "character_id",
+}
+
+_HINTS = {
+    "str_matches": "the value does not have the expected form (see the pattern in the check)",
+    "isin": "use one of the allowed ids (`faip taxonomy` lists the label ids)",
+    "field_uniqueness": "ids must be unique: remove or merge the duplicate rows",
+    "column_in_dataframe": "the column is missing: rerun the stage that writes this table",
+    "column_in_schema": "unexpected column: drop it or rerun the stage with this version",
+    "dtype": "wrong type: rerun the stage that writes this table",
+    "coerce_dtype": "the value cannot be converted to the column's type",
+    "not_nullable": "a value is required here",
+    "greater_than_or_equal_to": "the value is below the allowed minimum",
+    "less_than_or_equal_to": "the value is above the allowed maximum",
+    "greater_than": "the value must be larger",
+    "str_length": "the text must not be empty",
+    "char_start < char_end": "a passage must end after it starts: re-extract the work",
+    "len(text)": "the text does not match its offsets: re-extract or rehydrate the passage",
+    "a live annotation": "answer the gate field ai_present (present/absent/uncertain)",
+    "traits are": "use trait ids from `faip taxonomy --field traits`",
+    "span labels": "span labels must be ai_mention/evidence with 0 <= start < end",
+    "list_of_strings": "expected a list of strings",
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    table: str
+    row: str
+    column: str
+    check: str
+    value: str
+    hint: str
+
+
+@dataclass
+class ValidationReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _hint(check: str) -> str:
+    for key, hint in _HINTS.items():
+        if check.startswith(key):
+            return hint
+    return "see the check name; fix the row or rerun the stage that wrote it"
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _row_id(ids: pd.Series | None, index: object) -> str:
+    if index is None:
+        return "-"
+    try:
+        return str(ids.iloc[int(index)]) if ids is not None else f"#{index}"  # type: ignore[call-overload]
+    except (IndexError, ValueError, TypeError):
+        return f"#{index}"
+
+
+def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
+    """Check one table against its pandera model; every failing cell becomes one Failure."""
+    id_col = ID_COLUMNS[table]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            model(table).validate(df, lazy=True)
+        except pa_errors.SchemaErrors as exc:
+            cases = exc.failure_cases
+        else:
+            return []
+    ids = df[id_col] if id_col in df.columns else None
+    out: list[Failure] = []
+    seen: set[tuple[str, str]] = set()
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        index = case.index if case.index is not None and not pd.isna(case.index) else None
+        row = _row_id(ids, index)
+        if check.startswith(("column_in_dataframe", "column_in_schema")):
+            column, value = str(case.failure_case), "(missing)"
+        elif case.schema_context == "DataFrameSchema" and " " in check:
+            # A table-level check fails once per column of the row: report it once, showing
+            # only the columns the check is about.
+            if (check, row) in seen:
+                continue
+            seen.add((check, row))
+            column = "(table)"
+            value = ", ".join(
+                f"{c}={_short(df[c].iloc[int(index)], 24)}"
+                for c in df.columns if index is not None and c in check
+            )
+        else:
+            column = case.column if isinstance(case.column, str) else "(table)"
+            value = _short(case.failure_case)
+        out.append(Failure(table, row, column, check, value, _hint(check)))
+    return out
+
+
+def _missing(table: str, frame: pd.DataFrame, col: str, known: set[str], target: str, hint: str,
+             id_col: str) -> list[Failure]:
+    bad = frame[~frame[col].isin(known)]
+    return [
+        Failure(table, str(r[id_col]), col, f"exists in {target}", _short(r[col]), hint)
+        for _, r in bad.iterrows()
+    ]
+
+
+def cross_check(tables: dict[str, pd.DataFrame]) -> list[Failure]:
+    """Referential integrity between the tables that are present."""
+    out: list[Failure] = []
+    works, passages = tables.get("works"), tables.get("passages")
+    if works is not None and passages is not None:
+        out += _missing("passages", passages, "work_id", set(works["work_id"]), "works",
+                        "collect the work or drop its passages", "passage_id")
+    if passages is not None:
+        known = set(passages["passage_id"])
+        for name in ("annotations", "labels"):
+            frame = tables.get(name)
+            if frame is not None:
+                out += _missing(name, frame, "passage_id", known, "passages",
+                                "the passage was removed or renamed: re-extract or drop the row",
+                                ID_COLUMNS[name])
+        annotations = tables.get("annotations")
+        if annotations is not None:
+            out += _spans_in_range(annotations, passages)
+        characters = tables.get("characters")
+        if characters is not None and "character_ids" in passages:
+            catalogue = set(characters["character_id"])
+            for _, r in passages.iterrows():
+                for cid in r["character_ids"] if r["character_ids"] is not None else ():
+                    if cid not in catalogue:
+                        out.append(Failure("passages", str(r["passage_id"]), "character_ids",
+                                           "exists in characters", _short(cid),
+                                           "add the character to data/characters.csv"))
+    return out
+
+
+def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
+    length = dict(zip(passages["passage_id"], passages["char_end"] - passages["char_start"],
+                      strict=True))
+    out: list[Failure] = []
+    for _, r in annotations.iterrows():
+        n = length.get(r["passage_id"])
+        spans = r["spans"] if r["spans"] is not None else ()
+        for span in spans:
+            if n is not None and int(span["end"]) > n:
+                out.append(Failure("annotations", str(r["row_id"]), "spans",
+                                   "span end <= passage length", _short(dict(span)),
+                                   f"the passage has {n} characters: fix or reject the span"))
+    return out
+
+
+def validate_workdir(
+    workdir: str | Path,
+    annotations_dir: str | Path | None = None,
+    characters: pd.DataFrame | None = None,
+) -> ValidationReport:
+    """Validate every table present in ``workdir``; raise UserError if there is nothing to check."""
+    root = Path(workdir)
+    if not root.is_dir():
+        raise UserError(f"{root}: work directory not found; pass the --workdir you collected into.")
+    report = ValidationReport()
+    tables: dict[str, pd.DataFrame] = {}
+    for name, (location, _) in TABLES.items():
+        path = Path(annotations_dir) if name == "annotations" and annotations_dir else root / location
+        if name == "characters" and characters is not None:
+            tables[name] = characters
+        elif not path.exists():
+            continue
+        else:
+            try:
+                tables[name] = read_annotations(path) if name == "annotations" else read_table(root, name)
+            except UserError as exc:
+                report.failures.append(Failure(name, "-", "(file)", "readable", str(path), str(exc)))
+                continue
+        frame = tables[name]
+        report.rows[name] = len(frame)
+        if frame.empty:
+            report.failures.append(Failure(name, "-", "(table)", "not empty", str(path),
+                                           "the table has no rows: rerun the stage that writes it"))
+            continue
+        report.failures += validate_frame(name, frame)
+    if not tables and not report.failures:
+        raise UserError(f"{root}: no tables to validate (expected e.g. works.parquet); "
+                        "run `faip collect` and `faip extract` first.")
+    report.failures += cross_check({k: v for k, v in tables.items() if not v.empty})
+    return report
+

@@ -1,0 +1,90 @@
+"""`faip validate` on whole work directories: cross-table checks and bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dataset_builder.cli import main
+from dataset_builder.errors import UserError
+from dataset_builder.tables import write_table
+from dataset_builder.validate import validate_workdir
+from tests import table_builders as tb
+
+
+def test_valid_workdir_passes_and_counts_rows(tmp_path: Path) -> None:
+    report = validate_workdir(tb.write_workdir(tmp_path / "w"))
+    assert report.ok, report.failures
+    assert report.rows == {"works": 2, "passages": 2, "annotations": 2, "labels": 1}
+
+
+def test_passage_of_unknown_work_is_reported(tmp_path: Path) -> None:
+    w = tb.write_workdir(tmp_path / "w")
+    write_table(w, "works", tb.works().iloc[1:])
+    failures = validate_workdir(w).failures
+    assert {(f.table, f.column, f.check) for f in failures} == {
+        ("passages", "work_id", "exists in works")
+    }
+    assert len(failures) == 2
+
+
+def test_annotation_of_unknown_passage_and_span_past_the_end(tmp_path: Path) -> None:
+    w = tb.write_workdir(tmp_path / "w")
+    ann = tb.annotations()
+    ann.at[1, "passage_id"] = "p_ffffffffffffffff"
+    ann.at[0, "spans"] = [{"label": "evidence", "start": 0, "end": 10_000, "text": "x"}]
+    ann.to_parquet(w / "annotations" / "20261101T120000Z-abcdef.parquet")
+    failures = validate_workdir(w).failures
+    checks = {(f.row, f.check) for f in failures}
+    assert ("r_0000000000000002", "exists in passages") in checks
+    assert ("r_0000000000000001", "span end <= passage length") in checks
+
+
+def test_unknown_character_link_is_reported(tmp_path: Path) -> None:
+    w = tb.write_workdir(tmp_path / "w")
+    catalogue = pd.DataFrame({"character_id": ["someone-else"]})
+    failures = validate_workdir(w, characters=catalogue).failures
+    assert [(f.table, f.column, f.value) for f in failures if f.table == "passages"] == [
+        ("passages", "character_ids", "'sample-tobias'")
+    ]
+
+
+def test_empty_and_unreadable_tables_are_named_not_tracebacks(tmp_path: Path) -> None:
+    w = tb.write_workdir(tmp_path / "w")
+    write_table(w, "labels", tb.labels().iloc[:0])
+    (w / "works.parquet").write_bytes(b"not a parquet file")
+    failures = validate_workdir(w).failures
+    by_table = {f.table: f for f in failures if f.row == "-"}
+    assert by_table["labels"].check == "not empty"
+    assert by_table["works"].check == "readable"
+    assert "cannot read table 'works'" in by_table["works"].hint
+
+
+def test_missing_workdir_and_empty_workdir_are_user_errors(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="work directory not found"):
+        validate_workdir(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UserError, match="no tables to validate"):
+        validate_workdir(tmp_path / "empty")
+
+
+def test_cli_exit_codes_and_report(tmp_path: Path) -> None:
+    w = tb.write_workdir(tmp_path / "w")
+    runner = CliRunner()
+    ok = runner.invoke(main, ["validate", "--workdir", str(w), "--no-catalogue"])
+    assert ok.exit_code == 0, ok.output
+    assert "valid" in ok.output
+    bad = tb.passages()
+    bad["score"] = [0.5, 7.0]
+    bad.at[0, "passage_id"] = "P-1"
+    write_table(w, "passages", bad)
+    res = runner.invoke(main, ["validate", "--workdir", str(w), "--no-catalogue"])
+    assert res.exit_code == 1
+    for expected in ("passages", "score", "7.0", "passage_id", "'P-1'", "invalid"):
+        assert expected in res.output
+    missing = runner.invoke(main, ["validate", "--workdir", str(tmp_path / "x"), "--no-catalogue"])
+    assert missing.exit_code == 1
+    assert "error: " in missing.output and "Traceback" not in missing.output
