@@ -176,8 +176,11 @@ def _parse_field(path: Path, index: int, raw: Any, seen: dict[str, str]) -> Fiel
         lo, hi = raw.get("min"), raw.get("max")
         if not (isinstance(lo, int) and isinstance(hi, int) and lo < hi):
             raise UserError(f"{path}: {where}: a rating needs integer min < max.")
-        for lvl in raw.get("levels") or []:
-            levels.append((int(lvl["value"]), str(lvl["definition"]).strip()))
+        for k, lvl in enumerate(raw.get("levels") or []):
+            lwhere = f"{where}, level #{k + 1}"
+            if not isinstance(lvl, dict) or not isinstance(lvl.get("value"), int):
+                raise UserError(f"{path}: {lwhere}: expected {{value: <int>, definition: <text>}}.")
+            levels.append((lvl["value"], _text(path, lwhere, lvl, "definition")))
         if [v for v, _ in levels] != list(range(lo, hi + 1)):
             raise UserError(f"{path}: {where}: levels must define every value {lo}..{hi} in order.")
     elif not choices:
