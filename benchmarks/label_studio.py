@@ -1,0 +1,147 @@
+"""Label Studio throughput: push 10,000 passages with predictions and pull 10,000 annotated
+tasks through ``faip annotate``, each against one bare SDK call of the same payload measured
+in the same run (one ``import_tasks`` of all tasks; one snapshot export create + download).
+
+Prints seconds and the ratio ours/bare. Goal: ratio <= 1.25 for both.
+Usage: python benchmarks/label_studio.py [--passages 10000] [--annotators 3]
+Needs Label Studio in .venv-ls (or $LABEL_STUDIO_BIN); reuses the test template if built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from dataset_builder import taxonomy  # noqa: E402
+from dataset_builder.annotate.config import guideline, labeling_config  # noqa: E402
+from dataset_builder.annotate.pull import pull  # noqa: E402
+from dataset_builder.annotate.push import pre_annotation, push, task_data  # noqa: E402
+from dataset_builder.io import sha256_text  # noqa: E402
+from dataset_builder.tables import passage_id, write_table  # noqa: E402
+from tests.ls_fixtures import start_copy  # noqa: E402
+
+_SENTENCE = ("the robot looked at the captain and said nothing for a long while because it "
+             "was thinking about the order it had been given and whether it should obey")
+WORDS = _SENTENCE.split()
+
+
+def synthetic_passages(n: int) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        words = [WORDS[(i + k) % len(WORDS)] for k in range(250)]
+        text = f"Passage {i}: " + " ".join(words)
+        start = i * 2000
+        at = text.index("robot")
+        rows.append({
+            "passage_id": passage_id("gutenberg:990001", start, start + len(text)),
+            "work_id": "gutenberg:990001", "char_start": start, "char_end": start + len(text),
+            "text": text, "text_sha256": sha256_text(text), "n_words": len(text.split()),
+            "score": 0.7, "evidence": [{"term": "robot", "kind": "lexicon", "start": at,
+                                        "end": at + 5}],
+            "character_ids": [], "duplicate_of": None,
+        })
+    return pd.DataFrame(rows)
+
+
+def annotation(user: int, k: int, text: str) -> dict:
+    tax = taxonomy.load()
+    personas = tax.ids("persona")
+    at = text.index("robot")
+    return {"completed_by": user, "lead_time": 20.0 + k, "result": [
+        {"from_name": "ai_present", "to_name": "text", "type": "choices",
+         "value": {"choices": ["present"]}},
+        {"from_name": "persona", "to_name": "text", "type": "choices",
+         "value": {"choices": [personas[k % len(personas)]]}},
+        {"from_name": "traits", "to_name": "text", "type": "choices",
+         "value": {"choices": ["obedience", "honesty"]}},
+        {"from_name": "role_model", "to_name": "text", "type": "rating",
+         "value": {"rating": 1 + k % 5}},
+        {"from_name": "spans", "to_name": "text", "type": "labels",
+         "value": {"start": at, "end": at + 5, "text": "robot", "labels": ["ai_mention"]}}]}
+
+
+def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=10_000)
+    parser.add_argument("--annotators", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("FAIP_NO_PROGRESS", "1")
+    os.environ.setdefault("FAIP_PSEUDONYM_KEY", "benchmark-key")
+    tmp = Path(tempfile.mkdtemp(prefix="faip-ls-bench-"))
+    server = start_copy(tmp)
+    try:
+        from label_studio_sdk import LabelStudio
+
+        ls = LabelStudio(base_url=server.url, api_key=server.login.token, timeout=600)
+        tax, guide = taxonomy.load(), guideline()
+        passages = synthetic_passages(args.passages)
+        work = tmp / "w"
+        write_table(work, "passages", passages)
+        records = passages.to_dict("records")
+        payload = [{"data": task_data(r, tax.version, guide.version),
+                    "predictions": [pre_annotation(r)]} for r in records]
+        size_mb = len(json.dumps(payload)) / 1e6
+        print(f"{len(payload):,} tasks with predictions, {size_mb:.1f} MB of JSON")
+
+        # --- push -----------------------------------------------------------------------
+        ref = ls.projects.create(title="bare import", label_config=labeling_config())
+        bare_push, _ = timed(ls.projects.import_tasks, id=ref.id, request=payload)
+        ours_push, res = timed(push, work, server.url, "faip push", token=server.login.token,
+                               batch_size=500)
+        assert res.imported == len(payload)
+        again, res2 = timed(push, work, server.url, "faip push", token=server.login.token)
+        assert res2.imported == 0
+        print(f"push: bare import_tasks {bare_push:.1f} s, faip push {ours_push:.1f} s "
+              f"(ratio {ours_push / bare_push:.2f}); idempotent re-push {again:.1f} s")
+
+        # --- pull -----------------------------------------------------------------------
+        users = [ls.users.create(username=f"bench{i}", email=f"bench{i}@bench.invalid").id
+                 for i in range(args.annotators)]
+        annotated = [{**t, "annotations": [annotation(u, k + j, r["text"])
+                                            for j, u in enumerate(users)]}
+                     for k, (t, r) in enumerate(zip(payload, records, strict=True))]
+        title = "faip pull"
+        proj = ls.projects.create(title=title, label_config=labeling_config())
+        t_setup, _ = timed(ls.projects.import_tasks, id=proj.id, request=annotated)
+        n_ann = len(annotated) * len(users)
+        print(f"set-up: imported {len(annotated):,} tasks carrying {n_ann:,} annotations in "
+              f"{t_setup:.1f} s (Label Studio accepts annotations in the import payload)")
+
+        def bare_export() -> int:
+            snap = ls.projects.exports.create(id=proj.id, title="bare")
+            data = b"".join(ls.projects.exports.download(id=proj.id, export_pk=snap.id,
+                                                         export_type="JSON"))
+            ls.projects.exports.delete(id=proj.id, export_pk=snap.id)
+            return len(data)
+
+        bare_pull, nbytes = timed(bare_export)
+        ours_pull, result = timed(pull, work, server.url, title, token=server.login.token)
+        assert result.appended.new == n_ann, result
+        repull, result2 = timed(pull, work, server.url, title, token=server.login.token)
+        assert result2.appended.path is None
+        print(f"pull: bare snapshot export+download {bare_pull:.1f} s ({nbytes / 1e6:.0f} MB), "
+              f"faip pull {ours_pull:.1f} s (ratio {ours_pull / bare_pull:.2f}); "
+              f"unchanged re-pull {repull:.1f} s")
+    finally:
+        server.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The work-directory side of agreement and aggregate: which files are read and written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from dataset_builder import taxonomy as taxonomy_mod
+from dataset_builder.agreement.aggregate import aggregate
+from dataset_builder.agreement.compute import AgreementResult, compute_agreement
+from dataset_builder.agreement.report import write_report
+from dataset_builder.console import warn
+from dataset_builder.tables import read_annotations, table_path, write_table
+
+
+def load_rows(workdir: Path, annotations_dir: Path | None) -> pd.DataFrame:
+    """The whole append-only history; the API keeps the live rows and notes silent annotators."""
+    folder = annotations_dir if annotations_dir is not None else Path(workdir) / "annotations"
+    return read_annotations(folder)
+
+
+def passage_lengths(workdir: Path) -> dict[str, int] | None:
+    """Passage id -> length in characters, when the passages table is there (for spans)."""
+    path = table_path(workdir, "passages")
+    if not path.exists():
+        return None
+    try:
+        df = pd.read_parquet(path, columns=["passage_id", "char_start", "char_end"])
+    except Exception as exc:  # a damaged passages table only weakens span agreement
+        warn(f"{path}: cannot read passage lengths ({exc}); span agreement uses span ends.")
+        return None
+    lengths = (df["char_end"] - df["char_start"]).astype(int)
+    return dict(zip(df["passage_id"], lengths, strict=True))
+
+
+def agreement_report(workdir: Path, annotations_dir: Path | None = None,
+                     out: Path | None = None, bootstrap: int = 1000,
+                     seed: int = 0) -> tuple[AgreementResult, Path]:
+    """Compute agreement for a work dir and write the report (default WORKDIR/agreement)."""
+    rows = load_rows(workdir, annotations_dir)
+    result = compute_agreement(rows, taxonomy_mod.load(), bootstrap=bootstrap, seed=seed,
+                               passage_lengths=passage_lengths(workdir))
+    report = write_report(result, out if out is not None else Path(workdir) / "agreement")
+    return result, report
+
+
+def aggregate_workdir(workdir: Path, annotations_dir: Path | None = None,
+                      method: str = "majority", min_agreement: float = 0.5
+                      ) -> tuple[pd.DataFrame, Path]:
+    """Aggregate a work dir's annotations into WORKDIR/labels.parquet."""
+    rows = load_rows(workdir, annotations_dir)
+    labels = aggregate(rows, taxonomy_mod.load(), method=method, min_agreement=min_agreement)
+    return labels, write_table(workdir, "labels", labels)

@@ -1,0 +1,90 @@
+"""Connecting to a Label Studio server: token from the environment, clear errors, projects.
+
+The API token is read from ``LABEL_STUDIO_API_KEY`` and never printed: error messages name
+the server and what to do, not the credentials.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from dataset_builder.errors import UserError
+
+TOKEN_ENV = "LABEL_STUDIO_API_KEY"
+ADJUDICATION_SUFFIX = " — adjudication"
+T = TypeVar("T")
+
+
+def token_from_env() -> str:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise UserError(f"no Label Studio API token: set {TOKEN_ENV} to your token "
+                        "(Label Studio > Account & Settings > Access Token).")
+    return token
+
+
+@contextmanager
+def speaking_errors(url: str, doing: str) -> Iterator[None]:
+    """Turn transport and HTTP errors of the SDK into one UserError that says what to do."""
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise UserError(f"{url}: cannot reach Label Studio while {doing} ({type(exc).__name__}); "
+                        "is the server running and the URL right?") from None
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise UserError(f"{url}: Label Studio refused the API token while {doing} "
+                            f"(HTTP {exc.status_code}); check {TOKEN_ENV}.") from None
+        body = str(exc.body)[:300]
+        raise UserError(f"{url}: Label Studio answered HTTP {exc.status_code} while {doing}: "
+                        f"{body}") from None
+
+
+def call(url: str, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    with speaking_errors(url, doing):
+        return fn(*args, **kwargs)
+
+
+def connect(url: str, token: str | None = None, timeout: float = 300.0) -> LabelStudio:
+    """A client whose server is reachable and accepts the token (checked now, not later)."""
+    client = LabelStudio(base_url=url.rstrip("/"), api_key=token or token_from_env(),
+                         timeout=timeout)
+    call(url, "checking the token", client.users.whoami)
+    return client
+
+
+def find_project(client: LabelStudio, url: str, title: str) -> Any | None:
+    """The one project with exactly this title; None if there is none, an error if several."""
+    found = [p for p in call(url, "listing projects", client.projects.list, title=title,
+                             page_size=100)
+             if p.title == title]
+    if len(found) > 1:
+        ids = ", ".join(str(p.id) for p in found)
+        raise UserError(f"{url}: {len(found)} projects are titled {title!r} (ids {ids}); rename "
+                        "or archive all but one so pushes and pulls cannot go to the wrong one.")
+    return found[0] if found else None
+
+
+def require_project(client: LabelStudio, url: str, title: str) -> Any:
+    project = find_project(client, url, title)
+    if project is None:
+        raise UserError(f"{url}: no project titled {title!r}; push passages to it first "
+                        "(`faip annotate push`).")
+    return project
+
+
+def user_emails(client: LabelStudio, url: str) -> dict[int, str]:
+    """Label Studio user id -> email (hashed into pseudonyms; never written)."""
+    users = call(url, "listing users", client.users.list)
+    return {int(u.id): str(u.email) for u in users if getattr(u, "email", None)}
+
+
+def adjudication_title(title: str) -> str:
+    return f"{title}{ADJUDICATION_SUFFIX}"

@@ -1,0 +1,173 @@
+"""``faip annotate push``: passages -> Label Studio tasks, with the extractor's pre-annotations.
+
+Idempotent: passages already in the project (by ``passage_id`` in the task data) are never
+imported twice; a passage whose text changed since it was pushed is reported, not duplicated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from label_studio_sdk.core.api_error import ApiError
+
+from dataset_builder import __version__, console, taxonomy
+from dataset_builder.annotate import client as lsc
+from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
+from dataset_builder.annotate.normalise import plain
+from dataset_builder.errors import UserError
+from dataset_builder.tables import read_table
+
+MODEL_VERSION = f"dataset_builder-{__version__}"
+SPAN_FIELD = "spans"
+
+
+@dataclass(frozen=True)
+class PushResult:
+    project_id: int
+    project: str
+    created: bool
+    imported: int
+    already_there: int
+    changed_text: int
+    skipped: int
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def ensure_project(client: Any, url: str, title: str, maximum_annotations: int,
+                   description: str) -> tuple[Any, bool]:
+    """Create the project, or bring an existing one's config and instructions up to date."""
+    guide = guideline()
+    settings = {
+        "label_config": labeling_config(), "expert_instruction": guide.html,
+        "show_instruction": True, "maximum_annotations": maximum_annotations,
+        "description": description,
+    }
+    project = lsc.find_project(client, url, title)
+    if project is None:
+        created = lsc.call(url, "creating the project", client.projects.create, title=title,
+                           **settings)
+        return created, True
+    lsc.call(url, "updating the project's labeling config", client.projects.update,
+             id=project.id, **settings)
+    return project, False
+
+
+def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
+                   ) -> dict[str, str | None]:
+    """passage_id -> text_sha256 of every task already in the project.
+
+    Asks only for id and data, and reads the JSON pages directly: the SDK's typed task
+    models cost more than the request itself on large projects.
+    """
+    found: dict[str, str | None] = {}
+    http = client._client_wrapper.httpx_client  # the SDK's authenticated HTTP client
+    page = 1
+    with lsc.speaking_errors(url, "listing existing tasks"):
+        while True:
+            response = http.request("api/tasks/", method="GET", params={
+                "project": project_id, "fields": "task_only", "include": "id,data",
+                "page": page, "page_size": page_size})
+            if response.status_code == 404:  # past the last page
+                break
+            if response.status_code >= 400:
+                raise ApiError(status_code=response.status_code, body=response.text[:300])
+            tasks = response.json().get("tasks") or []
+            for task in tasks:
+                data = task.get("data") or {}
+                if isinstance(data.get("passage_id"), str):
+                    found[data["passage_id"]] = data.get("text_sha256")
+            if len(tasks) < page_size:
+                break
+            page += 1
+    return found
+
+
+def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict[str, Any]:
+    return {
+        TEXT_KEY: row["text"], "passage_id": row["passage_id"], "work_id": row["work_id"],
+        "text_sha256": row["text_sha256"], "char_start": int(row["char_start"]),
+        "char_end": int(row["char_end"]), "taxonomy_version": tax_version,
+        "guideline_version": guide_version,
+    }
+
+
+def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
+    """The extractor's guess: AI present, with an ai_mention span per evidence hit."""
+    text = row["text"]
+    result: list[dict[str, Any]] = [{
+        "id": "ai_present", "from_name": "ai_present", "to_name": TEXT_KEY, "type": "choices",
+        "value": {"choices": ["present"]}}]
+    for i, ev in enumerate(plain(row.get("evidence")) or []):
+        start, end = int(ev["start"]), int(ev["end"])
+        if 0 <= start < end <= len(text):
+            result.append({
+                "id": f"ev{i}", "from_name": SPAN_FIELD, "to_name": TEXT_KEY, "type": "labels",
+                "value": {"start": start, "end": end, "text": text[start:end],
+                          "labels": ["ai_mention"]}})
+    score = row.get("score")
+    return {"model_version": MODEL_VERSION, "result": result,
+            "score": None if score is None or score != score else float(score)}
+
+
+def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
+    """Passages to annotate: not duplicates, with text. Returns (rows, skipped count)."""
+    passages = read_table(workdir, "passages")
+    keep = passages["duplicate_of"].isna() & passages["text"].notna()
+    return passages[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def import_in_batches(client: Any, url: str, project_id: int, tasks: list[dict[str, Any]],
+                      batch_size: int, description: str) -> int:
+    if batch_size < 1:
+        raise UserError(f"--batch-size must be at least 1, got {batch_size}.")
+    done = 0
+    batches = list(_chunks(tasks, batch_size))
+    for batch in console.track(batches, description, total=len(batches)):
+        lsc.call(url, f"importing tasks {done + 1}-{done + len(batch)}",
+                 client.projects.import_tasks, id=project_id, request=list(batch))
+        done += len(batch)
+    return done
+
+
+def push(workdir: str | Path, url: str, project: str, token: str | None = None,
+         annotators_per_task: int = 3, batch_size: int = 500, limit: int | None = None,
+         ) -> PushResult:
+    """Create/update the project and import every new passage of ``workdir`` as a task."""
+    if annotators_per_task < 1:
+        raise UserError(f"--annotators-per-task must be at least 1, got {annotators_per_task}.")
+    workdir = Path(workdir)
+    passages, skipped = pushable_passages(workdir)
+    if limit is not None:
+        passages = passages.head(limit)
+    tax = taxonomy.load()
+    guide = guideline(tax)
+    client = lsc.connect(url, token)
+    proj, created = ensure_project(
+        client, url, project, annotators_per_task,
+        f"Fictional AI Personas: taxonomy {tax.version}, codebook {guide.version}.")
+    known = {} if created else existing_tasks(client, url, proj.id)
+    new_tasks: list[dict[str, Any]] = []
+    changed: list[str] = []
+    for row in passages.to_dict("records"):
+        pid = row["passage_id"]
+        if pid in known:
+            if known[pid] is not None and known[pid] != row["text_sha256"]:
+                changed.append(pid)
+            continue
+        new_tasks.append({"data": task_data(row, tax.version, guide.version),
+                          "predictions": [pre_annotation(row)]})
+    if changed:
+        console.warn(f"{len(changed)} passage(s) changed text since they were pushed (e.g. "
+                     f"{changed[0]}); their tasks were left as they are. Re-extract with the "
+                     "same settings, or push to a new project for the new passages.")
+    imported = import_in_batches(client, url, proj.id, new_tasks, batch_size, "pushing tasks")
+    return PushResult(int(proj.id), project, created, imported, len(passages) - len(new_tasks),
+                      len(changed), skipped)

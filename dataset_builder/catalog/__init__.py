@@ -1,0 +1,21 @@
+"""The curated catalogue of fictional AI characters (``data/characters.csv``) and its tools."""
+
+from dataset_builder.catalog.model import (
+    ScopedName,
+    load_catalogue,
+    names_by_work,
+    names_for_work,
+    save_catalogue,
+    scoped_names,
+    validate_catalogue,
+)
+
+__all__ = [
+    "ScopedName",
+    "load_catalogue",
+    "names_by_work",
+    "names_for_work",
+    "save_catalogue",
+    "scoped_names",
+    "validate_catalogue",
+]

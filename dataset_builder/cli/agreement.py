@@ -1,0 +1,107 @@
+"""`faip agreement` and `faip aggregate`: thin wrappers over dataset_builder.agreement."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+_WORKDIR = click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
+                        help="Work directory (reads WORKDIR/annotations/*.parquet).")
+_ANN_DIR = click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
+                        help="Folder of annotation pull files (default: WORKDIR/annotations).")
+
+
+@click.command()
+@_WORKDIR
+@_ANN_DIR
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Report folder (default: WORKDIR/agreement).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="stdout: a table, or JSON field -> alpha, ci_low, "
+              "ci_high, units, pairable (for scripts).")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Bootstrap replicates for the 95% CIs (0: no CIs).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the bootstrap resampling (same seed, same CIs).")
+def agreement(workdir: Path, annotations_dir: Path | None, out: Path | None, fmt: str,
+              bootstrap: int, seed: int) -> None:
+    """Krippendorff's alpha for every label field, with bootstrap confidence intervals.
+
+    \b
+    Levels: nominal for ai_present, persona, stance, outcome; one binary alpha per trait
+    (a trait an annotator of the passage did not choose is 0); ordinal for role_model (and
+    interval as role_model:interval); character-level binary alpha and pairwise F1 for
+    spans. Also per-annotator counts and agreement with the others' majority, and a persona
+    confusion matrix between annotator pairs.
+
+    \b
+    Writes OUT/report.md, OUT/agreement.json, OUT/alpha_by_field.png and
+    OUT/persona_confusion.png. Rows of a taxonomy major version other than the current
+    one are refused. Adjudication rows are not counted. Passage lengths for span agreement
+    come from WORKDIR/passages.parquet when it exists.
+    """
+    from dataset_builder.agreement.workdir import agreement_report
+    from dataset_builder.console import info
+
+    result, report = agreement_report(workdir, annotations_dir, out, bootstrap, seed)
+    if fmt == "json":
+        click.echo(json.dumps(result.field_table(), indent=2, sort_keys=True, allow_nan=False))
+    else:
+        _print_table(result)
+    info(f"report: {report}")
+
+
+def _print_table(result: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from dataset_builder.agreement.alpha import SHORT_REASONS
+
+    def fmt(v: float | None) -> str:
+        return "—" if v is None else f"{v:.3f}"
+
+    s = result.summary  # type: ignore[attr-defined]
+    table = Table(title=f"Krippendorff's alpha — {s['passages_shared']} shared passages, "
+                  f"{s['annotators']} annotators")
+    for col in ("field", "level", "alpha", "95% CI", "units", "pairable", "note"):
+        table.add_column(col, no_wrap=col != "note")
+    for name, f in result.fields.items():  # type: ignore[attr-defined]
+        ci = "—" if f.ci_low is None else f"[{fmt(f.ci_low)}, {fmt(f.ci_high)}]"
+        table.add_row(name, f.level, fmt(f.alpha), ci, str(f.units), str(f.pairable),
+                      SHORT_REASONS.get(f.reason or "", f.reason or ""))
+    out = Console()
+    # Pipes and CI logs default to 80 columns, too narrow for trait names and intervals.
+    Console(width=max(out.width, 110)).print(table)
+
+
+@click.command()
+@_WORKDIR
+@_ANN_DIR
+@click.option("--method", type=click.Choice(["majority", "dawid_skene"]), default="majority",
+              show_default=True, help="How annotators' answers become one gold label.")
+@click.option("--min-agreement", type=click.FloatRange(0.0, 1.0), default=0.5,
+              show_default=True,
+              help="Passages whose pairwise agreement is below this need adjudication.")
+def aggregate(workdir: Path, annotations_dir: Path | None, method: str,
+              min_agreement: float) -> None:
+    """Aggregate the latest live annotations into WORKDIR/labels.parquet (one row a passage).
+
+    \b
+    majority: most frequent answer; a tie gives a null label and needs_adjudication.
+      Traits: chosen by more than half of the annotators (exactly half is a tie).
+    dawid_skene: per-annotator confusion matrices fitted by EM; highest posterior.
+    role_model is the median rating. Soft labels are vote shares in taxonomy order.
+    Gold ai_present 'absent' -> null persona, stance, outcome, role_model; no traits.
+    Adjudication rows override the vote (method 'adjudicated').
+    A passage with one annotator has a null agreement and is not flagged.
+    """
+    from dataset_builder.agreement.workdir import aggregate_workdir
+    from dataset_builder.console import info
+
+    labels, path = aggregate_workdir(workdir, annotations_dir, method, min_agreement)
+    flagged = int(labels["needs_adjudication"].sum())
+    adjudicated = int((labels["method"] == "adjudicated").sum())
+    info(f"labels: {len(labels):,} passages ({adjudicated:,} adjudicated, {flagged:,} need "
+         f"adjudication) -> {path}")

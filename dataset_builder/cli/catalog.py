@@ -1,0 +1,91 @@
+"""`faip catalog`: check the AI-character catalogue and extend it from Wikidata."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+_PATH_HELP = "Catalogue CSV (default: the project's data/characters.csv)."
+
+
+def _path(path: Path | None) -> Path:
+    from dataset_builder.catalog.model import default_path
+
+    return path if path is not None else default_path()
+
+
+@click.group()
+def catalog() -> None:
+    """Check or extend the AI-character catalogue (data/characters.csv).
+
+    The catalogue holds facts only (names, work, year, medium, creator, embodiment,
+    Wikidata id); persona and trait labels come from annotation, never from here.
+    """
+
+
+@catalog.command()
+@click.option("--path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help=_PATH_HELP)
+def check(path: Path | None) -> None:
+    """Validate the catalogue; print every failure (line, column, check, bad value).
+
+    Exit status 1 when anything fails, 0 when the catalogue is valid.
+    """
+    from dataset_builder.catalog.model import load_catalogue, validate_catalogue
+
+    csv_path = _path(path)
+    df = load_catalogue(csv_path)
+    failures = validate_catalogue(df)
+    if not failures:
+        media = df["medium"].nunique()
+        click.echo(f"valid: {csv_path}: {len(df)} characters, {media} media, "
+                   f"years {df['year'].min()}-{df['year'].max()}")
+        return
+    for failure in failures:
+        click.echo(str(failure))
+    click.echo(f"invalid: {csv_path}: {len(failures)} failure(s)", err=True)
+    sys.exit(1)
+
+
+@catalog.command("import-wikidata")
+@click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help=_PATH_HELP)
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_wikidata_command(results: Path, path: Path | None, dry_run: bool) -> None:
+    """Merge Wikidata query RESULTS (a SPARQL JSON file) into the catalogue.
+
+    \b
+    Get RESULTS by running the query printed by
+      python -c "from dataset_builder.catalog.wikidata import SPARQL_QUERY; print(SPARQL_QUERY)"
+    at https://query.wikidata.org/ and downloading the result as SPARQL JSON.
+
+    New characters are added and empty QIDs of matched rows filled; conflicts (a different
+    year, creator, work or QID) are printed and left for a person to resolve. The file is
+    rewritten atomically, and not at all with --dry-run or when nothing changed.
+    """
+    from dataset_builder.catalog.model import load_catalogue, save_catalogue
+    from dataset_builder.catalog.wikidata import import_wikidata
+
+    csv_path = _path(path)
+    report = import_wikidata(load_catalogue(csv_path), results)
+    for cid in report.added:
+        click.echo(f"added: {cid}")
+    for match in report.matched:
+        filled = " (QID filled in)" if match.qid_filled else ""
+        click.echo(f"matched: {match.character_id} = {match.qid} by {match.by}{filled}")
+    for conflict in report.conflicts:
+        click.echo(f"conflict: {conflict}")
+    for skip in report.skipped:
+        click.echo(f"skipped: {skip.qid} {skip.label!r}: {skip.reason}")
+    summary = (f"{len(report.added)} added, {len(report.matched)} matched, "
+               f"{len(report.conflicts)} conflict(s), {len(report.skipped)} skipped")
+    if dry_run:
+        click.echo(f"dry run: {summary}; {csv_path} not written")
+    elif report.changed:
+        save_catalogue(report.catalogue, csv_path)
+        click.echo(f"wrote {csv_path}: {summary}")
+    else:
+        click.echo(f"nothing to write: {summary}")

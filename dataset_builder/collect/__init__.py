@@ -1,0 +1,12 @@
+"""Collect narratives into a work directory: ``works.parquet`` + cleaned texts in ``texts/``.
+
+Sources: a Project Gutenberg mirror (``collect_gutenberg``), local files (``collect_files``)
+and any text dataset on the Hugging Face Hub (``collect_hf``).
+"""
+
+from dataset_builder.collect.files import collect_files
+from dataset_builder.collect.gutenberg import DEFAULT_MIRROR, collect_gutenberg
+from dataset_builder.collect.hf import collect_hf
+from dataset_builder.collect.works import CollectReport
+
+__all__ = ["DEFAULT_MIRROR", "CollectReport", "collect_files", "collect_gutenberg", "collect_hf"]

@@ -1,0 +1,210 @@
+"""Collect Project Gutenberg books from a mirror (a local folder or an HTTP(S) URL) in
+Gutenberg's own layout: ``cache/epub/<N>/pg<N>.txt``, ``cache/epub/<N>/pg<N>.rdf`` and
+``cache/epub/feeds/pg_catalog.csv``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from dataset_builder import console
+from dataset_builder.collect.catalog import (
+    CatalogEntry,
+    RdfRecord,
+    charset_hints,
+    licence_from_rights,
+    parse_catalog,
+    parse_rdf,
+    select,
+)
+from dataset_builder.collect.clean import clean_bytes
+from dataset_builder.collect.mirror import Mirror, open_mirror
+from dataset_builder.collect.works import CollectReport, WorkStore
+from dataset_builder.errors import UserError
+
+# Gutenberg asks robots to harvest from a mirror, not www.gutenberg.org
+# (https://www.gutenberg.org/policy/robot_access.html); aleph.gutenberg.org is its own
+# rsync/HTTP mirror with the cache/epub/ layout.
+DEFAULT_MIRROR = "https://aleph.gutenberg.org/"
+DEFAULT_DELAY = 2.0  # seconds between requests, as in Gutenberg's `wget -w 2` advice
+CATALOG_PATH = "cache/epub/feeds/pg_catalog.csv"
+LANDING_URL = "https://www.gutenberg.org/ebooks/{n}"
+
+
+def text_path(n: int) -> str:
+    return f"cache/epub/{n}/pg{n}.txt"
+
+
+def rdf_path(n: int) -> str:
+    return f"cache/epub/{n}/pg{n}.rdf"
+
+
+def collect_gutenberg(
+    mirror: str | Path = DEFAULT_MIRROR,
+    workdir: str | Path = ".",
+    ids: Iterable[int] | None = None,
+    subjects: Iterable[str] = (),
+    bookshelves: Iterable[str] = (),
+    language: str | None = None,
+    delay: float = DEFAULT_DELAY,
+    *,
+    all_books: bool = False,
+    retries: int = 4,
+    backoff: float = 1.0,
+    timeout: float = 30.0,
+    refresh_catalog: bool = False,
+) -> CollectReport:
+    """Collect the selected books into ``workdir``/works.parquet and ``workdir``/texts/.
+
+    Selection: the explicit ``ids`` plus every Text row of the catalogue that matches the
+    filters (any of ``subjects`` -- 'Robots' also matches 'Robots -- Fiction' --, any of
+    ``bookshelves``, ``language``). With no ids and no subject/bookshelf filter, every Text
+    row is taken; over HTTP that needs ``all_books=True`` (a full harvest).
+    A bad book is reported and skipped; the others are collected. Rerunning downloads only
+    what is missing or damaged and rewrites only rows that changed.
+    """
+    ids = sorted(set(ids or ()))
+    subjects, bookshelves = list(subjects), list(bookshelves)
+    filtered = bool(subjects or bookshelves)
+    report = CollectReport()
+    store = WorkStore(workdir)
+    source = open_mirror(
+        mirror, workdir, delay=delay, retries=retries, backoff=backoff, timeout=timeout
+    )
+    if source.remote and not ids and not filtered and not all_books:
+        source.close()
+        raise UserError(
+            f"{mirror}: no selection; pass --ids, --subject or --bookshelf "
+            "(or --all to harvest the whole catalogue politely, which takes days)."
+        )
+    from_catalog = filtered or not ids
+    try:
+        catalog = _load_catalog(source, need=from_catalog, refresh=refresh_catalog,
+                                report=report)
+        chosen = set(ids)
+        if from_catalog:
+            chosen |= set(select(catalog, subjects, bookshelves, language))
+        if not chosen:
+            report.warn("no book matches the selection; nothing to collect.")
+        for n in console.track(sorted(chosen), "collect gutenberg", total=len(chosen)):
+            work_id = f"gutenberg:{n}"
+            try:
+                changed = _collect_book(n, catalog.get(n), source, store, report)
+            except UserError as exc:
+                report.fail(work_id, str(exc))
+                continue
+            (report.collected if changed else report.skipped).append(work_id)
+    finally:
+        # Finished works are kept even if the run is interrupted; the manifest too.
+        store.save()
+        source.close()
+    console.info(f"collect gutenberg: {report.summary()}")
+    return report
+
+
+def clean_mirror_book(mirror: str | Path, n: int) -> str:
+    """The cleaned text of book ``n`` of a local mirror, exactly as collect_gutenberg stores it
+    (same charset hints from the RDF), e.g. to rehydrate withheld texts from a user's copy."""
+    source = open_mirror(mirror, ".", delay=0)
+    try:
+        rdf_bytes = source.read(rdf_path(n))
+        try:
+            rdf = parse_rdf(rdf_bytes, source.describe(rdf_path(n))) if rdf_bytes else None
+        except UserError:
+            rdf = None
+        data = source.read(text_path(n))
+        if data is None:
+            raise UserError(f"{source.describe(text_path(n))}: not found in the mirror.")
+        return clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n))).text
+    finally:
+        source.close()
+
+
+def _load_catalog(
+    source: Mirror, need: bool, refresh: bool, report: CollectReport
+) -> dict[int, CatalogEntry]:
+    data = source.read(CATALOG_PATH, refresh=refresh)
+    if data is None:
+        if need:
+            raise UserError(
+                f"{source.describe(CATALOG_PATH)}: catalogue not found; selecting by subject, "
+                "bookshelf or language needs it — check --mirror, or select books with --ids."
+            )
+        report.warn(f"{source.describe(CATALOG_PATH)}: not found; using the RDF records only.")
+        return {}
+    entries, warnings = parse_catalog(data, source.describe(CATALOG_PATH))
+    for warning in warnings:
+        report.warn(warning)
+    return entries
+
+
+def _read_rdf(n: int, source: Mirror, report: CollectReport) -> RdfRecord | None:
+    where = source.describe(rdf_path(n))
+    data = source.read(rdf_path(n))
+    if data is None:
+        report.warn(
+            f"gutenberg:{n}: no RDF record at {where}; using the catalogue metadata "
+            "(licence 'unknown' until the RDF is available)."
+        )
+        return None
+    try:
+        return parse_rdf(data, where)
+    except UserError as exc:
+        source.forget(rdf_path(n))
+        report.warn(f"gutenberg:{n}: {exc} Using the catalogue metadata.")
+        return None
+
+
+def _collect_book(
+    n: int,
+    entry: CatalogEntry | None,
+    source: Mirror,
+    store: WorkStore,
+    report: CollectReport,
+) -> bool:
+    if entry is None:
+        report.warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
+    rdf = _read_rdf(n, source, report)
+    kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
+    if kind and kind.lower() != "text":
+        raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
+    data = source.read(text_path(n))
+    if data is None:
+        raise UserError(
+            f"{source.describe(text_path(n))}: not found on the mirror; check the id "
+            "(no plain-text edition?) or the mirror."
+        )
+    try:
+        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
+    except UserError:
+        source.forget(text_path(n))  # e.g. an HTML error page served as the text
+        raise
+    return store.put(_metadata(n, entry, rdf), cleaned.text)
+
+
+def _metadata(n: int, entry: CatalogEntry | None, rdf: RdfRecord | None) -> dict[str, Any]:
+    """The catalogue row first, the RDF record where the row is empty; RDF alone for rights."""
+    def pick(from_entry: Any, from_rdf: Any) -> Any:
+        return from_entry if from_entry else from_rdf
+
+    languages = pick(entry.languages if entry else (), rdf.languages if rdf else [])
+    title = pick(entry.title if entry else "", rdf.title if rdf else None)
+    title = "\n".join(line.strip() for line in (title or "").splitlines() if line.strip())
+    if not title:
+        where = f"pg_catalog.csv line {entry.line}" if entry else "the catalogue (no row)"
+        raise UserError(f"no Title in {where} nor in the RDF record; fix the catalogue row.")
+    if not languages:
+        where = f"pg_catalog.csv line {entry.line}" if entry else "the catalogue (no row)"
+        raise UserError(f"no Language in {where} nor in the RDF record; fix the catalogue row.")
+    return {
+        "work_id": f"gutenberg:{n}",
+        "source": "gutenberg",
+        "title": title,
+        "authors": list(pick(entry.authors if entry else (), rdf.authors if rdf else [])),
+        "year": rdf.year if rdf else None,
+        "language": languages[0].lower(),
+        "subjects": list(pick(entry.subjects if entry else (), rdf.subjects if rdf else [])),
+        "source_url": LANDING_URL.format(n=n),
+        "licence": licence_from_rights(rdf.rights if rdf else None),
+    }

@@ -1,0 +1,137 @@
+"""The works table and the text cache of a work directory, merged by work_id on every run."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.markup import escape
+
+from dataset_builder import console
+from dataset_builder.errors import UserError
+from dataset_builder.io import atomic_write_text, sha256_file, sha256_text
+from dataset_builder.schemas._common import LICENCES, WORK_ID
+from dataset_builder.tables import table_path, write_table
+
+COLUMNS = (
+    "work_id", "source", "title", "authors", "year", "language", "subjects", "source_url",
+    "licence", "sha256", "n_chars", "text_path",
+)
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
+_WORK_ID_RE = re.compile(WORK_ID)
+
+
+@dataclass
+class CollectReport:
+    """What one collect run did: works written, works already up to date, works that failed."""
+
+    collected: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unchanged since the last run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (work_id, message)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def fail(self, work_id: str, message: str) -> None:
+        self.failed.append((work_id, message))
+        _say("[red]error:[/red]", f"{work_id}: {message}")
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        _say("[yellow]warning:[/yellow]", message)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.collected)} collected, {len(self.skipped)} unchanged, "
+            f"{len(self.failed)} failed, {len(self.warnings)} warning(s)"
+        )
+
+
+def _say(prefix: str, message: str) -> None:
+    # Titles and ids are data, not markup: '[Illustrator]' or 'local:book:' must print as is
+    # (rich would eat the first as a style tag and turn the second into an emoji).
+    console.console.print(f"{prefix} {escape(message)}", emoji=False)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value]
+
+
+def check_row(row: dict[str, Any]) -> None:
+    """Raise UserError naming the field if ``row`` would not pass the works schema."""
+    work_id = row["work_id"]
+    if not _WORK_ID_RE.match(work_id):
+        raise UserError(f"work id {work_id!r} is not valid; ids look like {WORK_ID}.")
+    if not row["title"]:
+        raise UserError("no title (catalogue and metadata are both empty); supply one.")
+    if not _LANGUAGE_RE.match(row["language"] or ""):
+        raise UserError(
+            f"language {row['language']!r} is not an ISO 639 code such as 'en'; "
+            "fix the catalogue/metadata or pass --language."
+        )
+    if row["licence"] not in LICENCES:
+        raise UserError(f"licence {row['licence']!r} is not one of {', '.join(LICENCES)}.")
+    year = row["year"]
+    if year is not None and not 1000 <= year <= 2100:
+        row["year"] = None  # a bogus year is dropped rather than failing the work
+
+
+class WorkStore:
+    """Rows of works.parquet by work_id plus the content-addressed files in texts/."""
+
+    def __init__(self, workdir: str | Path) -> None:
+        self.workdir = Path(workdir)
+        self.rows: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        path = table_path(self.workdir, "works")
+        if path.exists():
+            try:
+                frame = pd.read_parquet(path)
+            except Exception as exc:  # pyarrow raises several types for a damaged file
+                raise UserError(
+                    f"{path}: cannot read the works table ({exc}); delete it and collect again."
+                ) from exc
+            for record in frame.to_dict("records"):
+                record["authors"] = _as_list(record["authors"])
+                record["subjects"] = _as_list(record["subjects"])
+                record["year"] = None if pd.isna(record["year"]) else int(record["year"])
+                self.rows[record["work_id"]] = {c: record[c] for c in COLUMNS}
+
+    def put(self, meta: dict[str, Any], text: str) -> bool:
+        """Store ``text`` and its row; return False if the row and text were already there."""
+        digest = sha256_text(text)
+        row = {
+            **meta,
+            "sha256": digest,
+            "n_chars": len(text),
+            "text_path": f"texts/{digest}.txt",
+        }
+        row = {c: row[c] for c in COLUMNS}
+        check_row(row)
+        text_file = self.workdir / row["text_path"]
+        have_text = text_file.exists() and sha256_file(text_file) == digest
+        if not have_text:
+            atomic_write_text(text_file, text)
+        if have_text and self.rows.get(row["work_id"]) == row:
+            return False
+        self.rows[row["work_id"]] = row
+        self._dirty = True
+        return True
+
+    def save(self) -> Path | None:
+        """Rewrite works.parquet atomically (sorted by work_id) if anything changed."""
+        exists = table_path(self.workdir, "works").exists()
+        if (exists and not self._dirty) or (not exists and not self.rows):
+            return None
+        frame = pd.DataFrame([self.rows[k] for k in sorted(self.rows)], columns=list(COLUMNS))
+        frame["year"] = frame["year"].astype("Int64")
+        frame["n_chars"] = frame["n_chars"].astype("int64")
+        self._dirty = False
+        return write_table(self.workdir, "works", frame)

@@ -1,0 +1,253 @@
+"""Find mentions of artificial minds in a text with one Aho-Corasick automaton.
+
+The automaton holds every lexicon term and catalogue name in the few case variants books use
+("robot", "Robot", "ROBOT"), so the text is scanned as it is, without lowering it first
+(lowering alone would cost as much as the scan). Each raw match is then checked for word
+boundaries and given context flags from the few hundred characters around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from dataset_builder.extract import lexicon as lx
+
+# Evidence kinds written to passages.evidence.
+LEXICON = "lexicon"
+CHARACTER = "character"
+INTRODUCED = "introduced_name"
+
+# Flags that mark a hit as probably not an artificial mind.
+NEGATIVE_FLAGS = frozenset(
+    {"metaphor", "mechanism", "human_computer", "tool", "nickname", "heading"}
+)
+
+_CONTEXT = 240  # characters looked at on each side of a hit for cues
+_CATALOGUE_WEIGHT = 0.6
+_INTRODUCED_WEIGHT = 0.5
+MAX_WEIGHT = max(*lx.LEXICON.values(), _CATALOGUE_WEIGHT, _INTRODUCED_WEIGHT)
+
+
+@dataclass(frozen=True)
+class Name:
+    """A catalogue surface to search for; ``work_id`` None means every work."""
+
+    surface: str
+    character_id: str
+    work_id: str | None
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    term: str
+    weight: float
+    character_id: str | None = None
+    work_id: str | None = None
+
+
+@dataclass
+class Hit:
+    start: int
+    end: int
+    term: str  # the text as it appears in the book
+    kind: str
+    weight: float
+    character_id: str | None = None
+    flags: set[str] = field(default_factory=set)
+
+    @property
+    def negative(self) -> bool:
+        return bool(self.flags & NEGATIVE_FLAGS)
+
+
+def case_variants(surface: str) -> set[str]:
+    """The spellings a book uses for a term: as given, lower, Capitalised, Title Case, UPPER."""
+    if surface[:1].isupper():  # a proper name keeps its own case
+        return {surface, surface.upper()}
+    return {surface, surface[:1].upper() + surface[1:], surface.title(), surface.upper()}
+
+
+class Matcher:
+    """The lexicon plus catalogue names, compiled once and used for every work."""
+
+    def __init__(self, names: Iterable[Name] = (), lexicon: dict[str, float] | None = None):
+        entries: dict[str, list[_Entry]] = {}
+        for term, weight in (lexicon or lx.LEXICON).items():
+            for variant in case_variants(term):
+                entries.setdefault(variant, []).append(_Entry(LEXICON, term, weight))
+        for name in names:
+            entry = _Entry(CHARACTER, name.surface, _CATALOGUE_WEIGHT, name.character_id,
+                           name.work_id)
+            for variant in case_variants(name.surface):
+                entries.setdefault(variant, []).append(entry)
+        self._automaton = _build(entries)
+
+    def find(self, text: str, work_id: str) -> list[Hit]:
+        """Every hit in ``text`` of a lexicon term or a catalogue name scoped to ``work_id``."""
+        hits: list[Hit] = []
+        for last, entries in self._automaton.iter(text):
+            end = last + 1
+            start = end - len(entries[0][0])
+            if not _word_bounded(text, start, end):
+                continue
+            for key, entry in entries:
+                if entry.work_id is not None and entry.work_id != work_id:
+                    continue  # a name scoped to another work (common-word aliases stay home)
+                hits.append(Hit(start, end, key, entry.kind, entry.weight, entry.character_id))
+                break
+        hits = _drop_nested(hits)
+        flag_context(text, hits)
+        # Names are taken only from clean hits: "Hatch, the Thinking Machine" names no robot.
+        introduced = introduced_names(text, [h for h in hits if not h.negative])
+        if introduced:
+            names = find_names(text, introduced)
+            flag_context(text, names)
+            hits = _drop_nested(hits + names)
+        return hits
+
+
+def _build(entries: dict[str, list[_Entry]]) -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for key, items in entries.items():
+        # Catalogue names first: "the robot" scoped to a work is more specific than "robot".
+        items.sort(key=lambda e: (e.kind != CHARACTER, e.work_id is None))
+        automaton.add_word(key, tuple((key, item) for item in items))
+    automaton.make_automaton()
+    return automaton
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not (before.isalnum() or after.isalnum())
+
+
+def _drop_nested(hits: list[Hit]) -> list[Hit]:
+    """Keep the longest of overlapping hits ("thinking machine" over a nested "machine")."""
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for hit in hits:
+        if kept and hit.start < kept[-1].end:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def introduced_names(text: str, hits: list[Hit]) -> dict[str, str]:
+    """Names the book attaches to a lexicon term: "the robot, Jerry," / "Jerry, the robot"."""
+    names: dict[str, str] = {}
+    for hit in hits:
+        term = hit.term.lower()
+        if hit.kind != LEXICON or term in lx.PLURAL_TERMS:
+            continue
+        found = []
+        after = lx.INTRO_AFTER.match(text, hit.end, min(len(text), hit.end + 60))
+        if after is not None:
+            found.append(after.group(1) or after.group(2))
+        if lx.INTRO_BEFORE_CLOSE.match(text, hit.end):
+            before = lx.INTRO_BEFORE.search(text, max(0, hit.start - 60), hit.start)
+            if before is not None:
+                found.append(before.group(1))
+        for name in found:
+            if _plausible_name(name):
+                names.setdefault(name, term)
+    return names
+
+
+def _plausible_name(name: str) -> bool:
+    first = name.split()[0].split("-")[0]
+    if first in lx.NOT_NAMES or name.lower() in lx.LEXICON or len(name) < 2:
+        return False
+    # All-caps words are headings or shouting, unless code-like ("HAL 9000", "B-12").
+    return not name.isupper() or any(c.isdigit() for c in name)
+
+
+def find_names(text: str, names: dict[str, str]) -> list[Hit]:
+    """Occurrences of the introduced names (a small second automaton, built per work)."""
+    automaton = ahocorasick.Automaton()
+    for name in names:
+        for variant in {name, name.upper()}:
+            automaton.add_word(variant, variant)
+    automaton.make_automaton()
+    hits = []
+    for last, key in automaton.iter(text):
+        start = last + 1 - len(key)
+        if _word_bounded(text, start, last + 1):
+            hits.append(Hit(start, last + 1, key, INTRODUCED, _INTRODUCED_WEIGHT))
+    return hits
+
+
+def _is_metaphor(text: str, hit: Hit) -> bool:
+    return bool(lx.METAPHOR_BEFORE.search(text[max(0, hit.start - 40):hit.start]))
+
+
+_SENTENCE_END = re.compile(r"[.!?:;\"“”'‘’_(\[-]\s*$")
+_ARTICLE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+
+
+def _titled_midsentence(text: str, hit: Hit) -> bool:
+    """ "The Thinking Machine" written as a proper name, not at the start of a sentence."""
+    words = hit.term.split()
+    if len(words) < 2 or not all(w[:1].isupper() for w in words):
+        return False
+    before = _ARTICLE_BEFORE.sub("", text[max(0, hit.start - 12):hit.start])
+    return before.strip() != "" and not _SENTENCE_END.search(before)
+
+
+def _in_heading(text: str, hit: Hit) -> bool:
+    """A title line standing alone ("THE MISERLY ROBOT", "Ely's Automatic Housemaid.")."""
+    start = text.rfind("\n", 0, hit.start) + 1
+    end = text.find("\n", hit.end)
+    end = len(text) if end < 0 else end
+    line = text[start:end].strip()
+    if len(line) > 60 or text[max(0, start - 2):start] not in ("\n\n", "\n") and start:
+        return False
+    alone = (start < 2 or text[start - 2:start] == "\n\n") and text[end:end + 2] in ("\n\n", "")
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > 3]
+    titled = line.isupper() or (bool(words) and all(w[0].isupper() for w in words))
+    return alone and titled
+
+
+def flag_context(text: str, hits: list[Hit]) -> None:
+    """Mark each hit with the cues around it (negative: metaphor, mechanism...; agency)."""
+    contexts: dict[int, str] = {}
+
+    def context(hit: Hit) -> str:
+        if hit.start not in contexts:
+            lo, hi = max(0, hit.start - _CONTEXT), min(len(text), hit.end + _CONTEXT)
+            contexts[hit.start] = text[lo:hi].lower()
+        return contexts[hit.start]
+
+    nicknames: set[str] = set()
+    for hit in hits:
+        if (hit.kind == LEXICON and _titled_midsentence(text, hit)
+                and lx.NICKNAME_CUES.search(context(hit))):
+            nicknames.add(hit.term.lower())
+    for hit in hits:
+        if hit.kind == LEXICON:
+            if _is_metaphor(text, hit):
+                hit.flags.add("metaphor")
+            if lx.MECHANISM_CUES.search(context(hit)):
+                hit.flags.add("mechanism")
+            if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
+                lx.HUMAN_COMPUTER_CUES.search(context(hit))
+            ):
+                hit.flags.add("human_computer")
+            if hit.term.lower() in nicknames and any(c.isupper() for c in hit.term):
+                hit.flags.add("nickname")
+            if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
+                lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 20), hit.start)
+                or lx.TOOL_COMPUTER_AFTER.match(text, hit.end, hit.end + 20)
+            ):
+                hit.flags.add("tool")
+        if _in_heading(text, hit):
+            hit.flags.add("heading")
+        if lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40) or lx.AGENCY_BEFORE.search(
+            text, max(0, hit.start - 30), hit.start
+        ):
+            hit.flags.add("agency")

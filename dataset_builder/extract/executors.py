@@ -1,0 +1,92 @@
+"""Where the map steps run: in this process, in a pool of processes, or on a Ray cluster.
+
+An executor takes the list of map steps and shards of works and yields each shard's result in
+shard order, whatever order the workers finish in, so that every executor writes the same
+passages in the same order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+from dataset_builder.errors import UserError
+from dataset_builder.extract.steps import Problem, Step, StepStats, WorkItem, run_steps
+
+ShardResult = tuple[list[dict[str, Any]], list[StepStats], list[Problem]]
+
+EXECUTORS = ("local", "ray")
+
+
+class Executor(Protocol):
+    def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
+        ...
+
+
+def _run_shard(args: tuple[list[Step], list[WorkItem]]) -> ShardResult:
+    steps, items = args
+    return run_steps(steps, items)
+
+
+class LocalExecutor:
+    """``workers`` = 1 runs in this process; more use a process pool (spawned, so it is safe
+    from threads and behaves alike on every OS)."""
+
+    def __init__(self, workers: int = 1):
+        if workers < 1:
+            raise UserError(f"--workers must be at least 1, got {workers}.")
+        self.workers = workers
+
+    def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
+        if self.workers == 1 or len(shards) <= 1:
+            for shard in shards:
+                yield run_steps(steps, shard)
+            return
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(min(self.workers, len(shards))) as pool:
+            yield from pool.imap(_run_shard, [(steps, shard) for shard in shards])
+
+
+class RayExecutor:
+    """Runs each shard as a Ray task. Starts a local cluster with ``workers`` CPUs unless Ray is
+    already initialised or ``address`` / the RAY_ADDRESS variable names a running cluster."""
+
+    def __init__(self, workers: int = 2, address: str | None = None):
+        try:
+            import ray
+        except ImportError as exc:
+            raise UserError(
+                "the ray executor needs Ray: pip install 'fictional-ai-personas[ray]' "
+                "(or pip install 'ray[default]')."
+            ) from exc
+        self._ray = ray
+        address = address or os.environ.get("RAY_ADDRESS")
+        if not ray.is_initialized():
+            if address:  # an existing cluster brings its own resources and dashboard
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+        self.in_flight = max(2, 2 * workers)
+        self._task = ray.remote(run_steps)
+
+    def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
+        steps_ref = self._ray.put(steps)  # shipped once, resolved by Ray in every task
+        pending: deque[Any] = deque()
+        for shard in shards:
+            pending.append(self._task.remote(steps_ref, shard))
+            # A bounded number of tasks in flight keeps driver memory flat on big corpora.
+            if len(pending) >= self.in_flight:
+                yield self._ray.get(pending.popleft())
+        while pending:
+            yield self._ray.get(pending.popleft())
+
+
+def make_executor(name: str, workers: int = 1) -> Executor:
+    if name == "local":
+        return LocalExecutor(workers)
+    if name == "ray":
+        return RayExecutor(workers)
+    raise UserError(f"unknown executor {name!r}; expected one of {', '.join(EXECUTORS)}.")

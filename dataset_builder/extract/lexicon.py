@@ -1,0 +1,122 @@
+"""What the extractor looks for: the AI lexicon, and the cues that weaken or strengthen a hit.
+
+The lexicon terms are matched by one Aho-Corasick automaton (see :mod:`.detect`); the cue lists
+are only looked at in the few hundred characters around a hit, so they can be regular
+expressions without costing corpus-wide time.
+"""
+
+from __future__ import annotations
+
+import re
+
+# term -> prior weight of one hit. Strong terms almost always name an artificial mind in fiction;
+# weak ones often mean a mechanism, a metaphor or (before 1950) a person who computes.
+LEXICON: dict[str, float] = {
+    # strong
+    "robot": 0.6, "robots": 0.6, "robotic": 0.45, "android": 0.6, "androids": 0.6,
+    "cyborg": 0.55, "cyborgs": 0.55, "positronic": 0.6,
+    "artificial intelligence": 0.6, "machine intelligence": 0.6,
+    "thinking machine": 0.55, "thinking machines": 0.55,
+    "artificial brain": 0.55, "artificial brains": 0.55,
+    "electronic brain": 0.6, "electronic brains": 0.6,
+    "mechanical brain": 0.55, "mechanical brains": 0.55,
+    "ship's mind": 0.6, "ship mind": 0.55, "ship-mind": 0.55,
+    "mechanical man": 0.5, "mechanical men": 0.5, "machine man": 0.5, "machine men": 0.5,
+    "metal man": 0.45, "metal men": 0.45, "clockwork man": 0.5, "clockwork men": 0.5,
+    "artificial man": 0.4, "artificial men": 0.4, "artificial woman": 0.4,
+    "artificial being": 0.5, "artificial beings": 0.5, "mechanical creature": 0.45,
+    "steam man": 0.4, "automatic maid": 0.5, "automatic housemaid": 0.5,
+    "calculating machine": 0.35, "cybernetic": 0.35,
+    "conscious machine": 0.55, "conscious machines": 0.55, "intelligent machine": 0.55,
+    "intelligent machines": 0.55, "droid": 0.5, "droids": 0.5,
+    # weak
+    "automaton": 0.35, "automatons": 0.35, "automata": 0.35,
+    "computer": 0.4, "computers": 0.4,
+}
+
+# Subjects (Library of Congress style, as in Gutenberg records) that make AI likely in a work.
+AI_SUBJECT_CUES: tuple[str, ...] = (
+    "robots", "artificial intelligence", "androids", "automata", "cyborgs", "computers",
+)
+
+# Words before a term that turn it into a comparison ("worked like a machine", "as if he were a
+# robot", "is but an artificial man"). Plain "as the" and "kind of" are left alone: "just as the
+# robots reached the door" and "a kind of android" are literal.
+METAPHOR_BEFORE = re.compile(
+    r"(?:\blike|\bas if (?:\w+ ){0,2}(?:were|was)|\bas though (?:\w+ ){0,2}(?:were|was)|"
+    r"\b(?:is|was|are|were) but|\bno more than|\bnothing but|\bno mere (?:\w+ ){0,2}of|"
+    r"\bno mere|\bsuch an?)"
+    r"\s+(?:a|an|some)\s+(?:\w+\s+)?$"
+    r"|\b(?:a|an)\s+mere\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+# Mindless mechanisms and other non-AI senses of the weak terms, looked for near the hit.
+# These cue patterns are searched in the lowered context of a hit (faster than IGNORECASE).
+MECHANISM_CUES = re.compile(
+    r"\b(?:clockwork toy|music[- ]box|musical box|steam[- ]engine|wind(?:ing)?[- ]up toy|"
+    r"mechanical toy|toy (?:soldier|automaton)|cuckoo[- ]clock|watch-?maker|jack-?in-the-box|"
+    r"player[- ]piano|barrel[- ]organ|mere mechanism)\b"
+)
+
+# "computer" as a person who computes (astronomers' computers, insurance clerks).
+HUMAN_COMPUTER_CUES = re.compile(
+    r"\b(?:human computers?|(?:lady|woman|women|girl|chief|assistant|junior|senior|skilled|"
+    r"rapid|mental) computers?|computers? (?:at|in) the (?:observatory|office|bureau)|"
+    r"observatory|almanac|logarithms?|calculations? by hand|hired (?:as )?(?:a )?computer)\b"
+)
+
+# "computer" as a tool named by its use ("the course computer", "computer theory").
+TOOL_COMPUTER_BEFORE = re.compile(
+    r"\b(?:course|navigation|navigational|fire-control|ballistics?|pocket|desk|office|"
+    r"astrogation|guidance|targeting)\s+$",
+    re.IGNORECASE,
+)
+TOOL_COMPUTER_AFTER = re.compile(
+    r"\s+(?:class|classes|theory|room|rooms|tapes?|programm?(?:s|er|ers|ing)?|operators?|"
+    r"technicians?|consoles?|codes?|cards?|science|scientists?|engineers?|designs?|circuits?)\b",
+    re.IGNORECASE,
+)
+
+# A term used as a person's nickname ("The Thinking Machine", a newspaper catch-phrase).
+NICKNAME_CUES = re.compile(
+    r"\b(?:nicknamed?|catch-?phrase|known as|called him|applied to him|dubbed|sobriquet|"
+    r"so-called|they called (?:him|her))\b"
+)
+
+# Speech and cognition verbs: the term (or a name) as the subject of one shows agency.
+AGENCY_VERBS = (
+    "said|says|asked|asks|answered|answers|replied|replies|thought|thinks|decided|decides|"
+    "spoke|speaks|explained|explains|whispered|shouted|cried|murmured|added|continued|"
+    "insisted|agreed|refused|wanted|wants|knew|knows|realized|realised|understood|"
+    "remembered|wondered|believed|felt|hoped|promised|lied|declared|announced|observed|"
+    "protested|objected|laughed|smiled|calculated|computed|intended|chose|demanded|warned"
+)
+AGENCY_AFTER = re.compile(
+    r"[\w'’-]*\s+(?:\w+\s+){0,2}(?:" + AGENCY_VERBS + r")\b", re.IGNORECASE
+)
+# "said the robot", "asked Tik-Tok".
+AGENCY_BEFORE = re.compile(
+    r"\b(?:" + AGENCY_VERBS + r")\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+)?$", re.IGNORECASE
+)
+
+# Names a book introduces as an AI: "the robot, Jerry," / "Jerry, the robot." / "a robot named
+# Jerry". The apposition must be closed by punctuation: "the robot, Martin lifted his glass" and
+# "that Robot, Johnny." (a vocative) name no robot. Capitalised non-names are rejected below.
+NAME = r"([A-Z][A-Za-z0-9]+(?:-[A-Z0-9][A-Za-z0-9]*)*(?: [A-Z][a-z]+)?)"
+INTRO_AFTER = re.compile(
+    r"(?:,\s+" + NAME + r",|\s+(?:named|called|known as)\s+" + NAME + r"\b)"
+)
+INTRO_BEFORE = re.compile(r"\b" + NAME + r",\s+(?:the|a|an|our|his|her|my)\s+(?:[a-z-]+\s+)?$")
+INTRO_BEFORE_CLOSE = re.compile(r"[,.;:!?\"”)]")
+# Plural terms introduce no single name ("Miss Glory, the Robots are not people").
+PLURAL_TERMS = frozenset(t for t in LEXICON if t.endswith(("s", "men")) or t == "automata")
+_NOT_NAMES_TEXT = """
+    A An And As At But By For From He Her His How I If In It Its My No Not Now Of Oh On Or Our
+    She So That The Their Then There These They This Those Though Thus To We What When Where
+    Which While Who Why With Yes You Your Yet Mr Mrs Miss Dr Sir Madam Lord Lady Captain
+    Professor Doctor God Sunday Monday Tuesday Wednesday Thursday Friday Saturday
+    January February March April May June July August September October November December
+    Robot Robots Android Computer Machine Chapter Part Book Well Still Perhaps Even Only
+"""
+NOT_NAMES = frozenset(_NOT_NAMES_TEXT.split())

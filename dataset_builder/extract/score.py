@@ -1,0 +1,55 @@
+"""Score a window in [0, 1]: how likely an artificial mind appears in it.
+
+A transparent sum of a few features rather than a trained model, so that an annotator can see
+why a passage was proposed: the strongest clean hit, how many clean hits there are, whether an
+AI term or name acts (speaks, thinks, decides), whether the window has dialogue, and whether
+the work's subjects say it is about robots. Hits inside a metaphor, next to a mindless
+mechanism, meaning a human calculator, or used as a person's nickname count only a tenth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dataset_builder.extract.detect import Hit
+from dataset_builder.extract.lexicon import AI_SUBJECT_CUES
+
+_PER_EXTRA_HIT = 0.06
+_MAX_EXTRA_HITS = 4
+_AGENCY = 0.15
+_DIALOGUE = 0.05
+_PRIOR = 0.15
+_NEGATED = 0.1  # weight factor of a hit with a negative cue
+_QUOTES = ('"', "“", "”")
+
+
+def max_negated_score() -> float:
+    """The best score a window can get from negated hits alone (metaphors, toys, nicknames)."""
+    from dataset_builder.extract.detect import MAX_WEIGHT
+
+    return round(MAX_WEIGHT * _NEGATED, 4)
+
+
+def subject_prior(subjects: Sequence[str]) -> bool:
+    text = " ".join(subjects).lower()
+    return any(cue in text for cue in AI_SUBJECT_CUES)
+
+
+def score_window(hits: Sequence[Hit], window_text: str, prior: bool) -> float:
+    clean = [h for h in hits if not h.negative]
+    if not clean:
+        best = max((h.weight for h in hits), default=0.0)
+        return round(best * _NEGATED, 4)
+    score = max(h.weight for h in clean)
+    score += _PER_EXTRA_HIT * min(_MAX_EXTRA_HITS, len(clean) - 1)
+    if any("agency" in h.flags for h in clean):
+        score += _AGENCY
+    if any(q in window_text for q in _QUOTES):
+        score += _DIALOGUE
+    if prior:
+        score += _PRIOR
+    # Negated hits among clean ones (a metaphor beside a real robot) cost a little; a title
+    # line above the story costs nothing.
+    negated = sum(1 for h in hits if h.negative and h.flags != {"heading"})
+    score -= 0.1 * negated / len(hits)
+    return round(min(1.0, max(0.0, score)), 4)

@@ -1,0 +1,152 @@
+"""Cut paragraph-aligned windows around the hits of one work.
+
+A window is a run of whole paragraphs: it starts at the paragraph of a hit, takes in the
+paragraphs of the following hits while it stays within ``max_words``, then grows with
+neighbouring paragraphs until it reaches ``min_words``. Windows never overlap (hits close
+together share one window), so merging happens as they are built. A paragraph longer than
+``max_words`` is cut at sentence ends (and, failing those, between words).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]_]*\s+")
+_WORD = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int
+    end: int
+    n_words: int
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every non-blank paragraph, without its surrounding whitespace."""
+    return [_stripped(text, a, b) for a, b in _raw_paragraphs(text) if text[a:b].strip()]
+
+
+def _raw_paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans between blank lines. Only the first and last can be blank or carry surrounding
+    whitespace besides trailing spaces, so windows strip just their own two ends."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for brk in _PARAGRAPH_BREAK.finditer(text):
+        spans.append((pos, brk.start()))
+        pos = brk.end()
+    spans.append((pos, len(text)))
+    return spans
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def count_words(text: str, start: int = 0, end: int | None = None) -> int:
+    return len(text[start:end].split())
+
+
+def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
+    """Sentence units of an oversized paragraph; word chunks for sentences still too long."""
+    units: list[tuple[int, int]] = []
+    pos = start
+    for brk in _SENTENCE_END.finditer(text, start, end):
+        units.append((pos, brk.start()))
+        pos = brk.end()
+    if pos < end:
+        units.append((pos, end))
+    out: list[tuple[int, int]] = []
+    for a, b in units:
+        if count_words(text, a, b) <= max_words:
+            out.append((a, b))
+            continue
+        words = [m.span() for m in _WORD.finditer(text, a, b)]
+        for i in range(0, len(words), max_words):
+            chunk = words[i:i + max_words]
+            out.append((chunk[0][0], chunk[-1][1]))
+    return [(a, b) for a, b in out if b > a]
+
+
+def windows(
+    text: str, hit_starts: list[int], min_words: int = 150, max_words: int = 400
+) -> list[Window]:
+    """Non-overlapping paragraph-aligned windows covering every hit position."""
+    if not hit_starts:
+        return []
+    paras = _raw_paragraphs(text)
+    starts = [a for a, _ in paras]
+    hit_paras = {max(0, bisect.bisect_right(starts, h) - 1) for h in hit_starts}
+    units: list[tuple[int, int]] = []
+    for i, (a, b) in enumerate(paras):
+        if i in hit_paras and count_words(text, a, b) > max_words:
+            units.extend(_split_long(text, a, b, max_words))
+        else:
+            units.append((a, b))
+    unit_starts = [a for a, _ in units]
+    unit_words: dict[int, int] = {}
+
+    def words(i: int) -> int:
+        if i not in unit_words:
+            unit_words[i] = count_words(text, *units[i])
+        return unit_words[i]
+
+    targets = sorted({max(0, bisect.bisect_right(unit_starts, h) - 1) for h in hit_starts})
+    spans: list[tuple[int, int, int]] = []
+    k = 0
+    while k < len(targets):
+        lo = hi = targets[k]
+        total = words(lo)
+        k += 1
+        # Take in the following hits while the window stays within the target length.
+        while k < len(targets):
+            extra = 0
+            for i in range(hi + 1, targets[k] + 1):  # stop counting as soon as it is too long
+                extra += words(i)
+                if total + extra > max_words:
+                    break
+            if total + extra > max_words:
+                break
+            total += extra
+            hi = targets[k]
+            k += 1
+        floor = spans[-1][1] + 1 if spans else 0
+        ceiling = targets[k] - 1 if k < len(targets) else len(units) - 1
+        lo, hi, total = _pad(lo, hi, total, floor, ceiling, words, min_words, max_words)
+        spans.append((lo, hi, total))
+    out = []
+    for lo, hi, total in spans:
+        start, end = _stripped(text, units[lo][0], units[hi][1])
+        out.append(Window(start, end, total))
+    return out
+
+
+def _pad(
+    lo: int, hi: int, total: int, floor: int, ceiling: int,
+    words: Callable[[int], int], min_words: int, max_words: int,
+) -> tuple[int, int, int]:
+    """Grow [lo, hi] with neighbours, after then before, until min_words (never past max)."""
+    grow_after = True
+    blocked = {True: False, False: False}
+    while total < min_words and not (blocked[True] and blocked[False]):
+        nxt = hi + 1 if grow_after else lo - 1
+        ok = (nxt <= ceiling) if grow_after else (nxt >= floor)
+        if ok and total + words(nxt) <= max_words:
+            total += words(nxt)
+            if grow_after:
+                hi = nxt
+            else:
+                lo = nxt
+        else:
+            blocked[grow_after] = True
+        if not blocked[not grow_after]:
+            grow_after = not grow_after
+    return lo, hi, total

@@ -1,0 +1,226 @@
+"""Build a release folder: data/<config>/<split>-*.parquet, README.md, croissant.json, ...
+
+Everything is written into a hidden temporary folder beside --out and renamed into place
+only when every step (validation, leakage check, privacy scan) has passed, so a refused
+release leaves nothing behind. Same inputs and same --date give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataset_builder import taxonomy
+from dataset_builder.errors import UserError
+from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.release import card, changelog, checksums, citation, croissant, scan, stats
+from dataset_builder.release.features import CONFIGS, features_of, to_arrow
+from dataset_builder.release.frames import ReleaseFrames, load_frames
+from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
+
+DEFAULT_REPO_ID = "fictional-ai-personas/fictional-ai-personas"
+# Shards stay below ~256 MB in memory and row groups near 32 MB, so streaming readers
+# (datasets' streaming mode, the Hub viewer) fetch bounded pieces.
+SHARD_BYTES = 256 << 20
+ROW_GROUP_BYTES = 32 << 20
+
+
+@dataclass(frozen=True)
+class WrittenSplit:
+    files: list[str]
+    num_examples: int
+    num_bytes: int
+
+
+def _today() -> str:
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
+def _check_date(date: str) -> str:
+    try:
+        return dt.date.fromisoformat(date).isoformat()
+    except ValueError as exc:
+        raise UserError(f"--date {date!r}: expected YYYY-MM-DD.") from exc
+
+
+def write_split(table: pa.Table, folder: Path, split: str) -> WrittenSplit:
+    """Write one split as ``<split>-0000i-of-0000N.parquet`` shards."""
+    n_rows, n_bytes = table.num_rows, table.nbytes
+    n_shards = max(1, math.ceil(n_bytes / SHARD_BYTES))
+    per_shard = math.ceil(n_rows / n_shards) if n_rows else 0
+    row_bytes = max(1, n_bytes // max(1, n_rows))
+    row_group = max(1_000, ROW_GROUP_BYTES // row_bytes)
+    files = []
+    for i in range(n_shards):
+        name = f"{split}-{i:05d}-of-{n_shards:05d}.parquet"
+        part = table.slice(i * per_shard, per_shard) if n_rows else table
+        with atomic_open(folder / name, "wb") as handle:
+            pq.write_table(part, handle, row_group_size=row_group)
+        files.append(name)
+    return WrittenSplit(files, n_rows, n_bytes)
+
+
+def _taxonomy_ids(tax: taxonomy.Taxonomy) -> dict[str, list[str]]:
+    return {f.id: list(f.choice_ids) for f in tax.fields if f.choice_ids}
+
+
+def _last_stamped(splits: pd.DataFrame) -> str | None:
+    versions = [v for v in splits["version"] if v != UNRELEASED]
+    return max(versions, key=changelog.parse_version) if versions else None
+
+
+def build_release(
+    version: str,
+    workdir: str | Path,
+    out: str | Path,
+    splits_path: str | Path | None = None,
+    date: str | None = None,
+    previous: str | Path | None = None,
+    characters: pd.DataFrame | None = None,
+    template: str | Path | None = None,
+    citation_path: str | Path | None = None,
+    repo_id: str = DEFAULT_REPO_ID,
+    stamp_splits: bool = True,
+) -> Path:
+    """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path."""
+    from dataset_builder.release.splits import default_path
+
+    changelog.parse_version(version)
+    date = _check_date(date) if date else _today()
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
+    splits_file = Path(splits_path) if splits_path is not None else default_path()
+    prev_folder = None if previous in (None, "none", "") else Path(str(previous))
+    prev_manifest = changelog.read_manifest(prev_folder) if prev_folder else None
+    tax = taxonomy.load()
+    existing_splits = read_splits(splits_file)
+    changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
+                            _last_stamped(existing_splits))
+    template_path = Path(template) if template else card.default_template()
+    try:
+        template_text = template_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"{template_path}: cannot read the card template ({exc.strerror}).") \
+            from exc
+    if characters is None:
+        from dataset_builder.catalog.model import load_catalogue
+
+        characters = load_catalogue()
+    frames = load_frames(workdir, splits_file, characters)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
+                    citation_path, repo_id, prev_folder)
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if stamp_splits:
+        released = set(frames.works["work_id"])
+        stamped = existing_splits.assign(version=[
+            version if v == UNRELEASED and w in released else v
+            for w, v in zip(existing_splits["work_id"], existing_splits["version"], strict=True)
+        ])
+        write_splits(splits_file, stamped)
+    return out
+
+
+def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
+                tax: taxonomy.Taxonomy, template_text: str, template_name: str,
+                citation_path: str | Path | None, repo_id: str, previous: Path | None) -> None:
+    features = {c: features_of(c, tax) for c in CONFIGS}
+    sizes: dict[str, dict[str, tuple[int, int]]] = {}
+    data_files: dict[str, dict[str, str]] = {}
+    download: dict[str, int] = {}
+    found: list[str] = []
+    scanned: set[str] = set()
+    for config in CONFIGS:
+        sizes[config], data_files[config], download[config] = {}, {}, 0
+        for split, frame in frames.data[config].items():
+            # datasets cannot read a zero-row parquet file: an empty split is left out.
+            if frame.empty:
+                continue
+            table = to_arrow(frame, features[config])
+            written = write_split(table, folder / "data" / config, split)
+            found += scan.scan_table(table, f"data/{config}/{split}-*.parquet")
+            scanned |= {f"data/{config}/{f}" for f in written.files}
+            sizes[config][split] = (written.num_examples, written.num_bytes)
+            data_files[config][split] = f"data/{config}/{split}-*.parquet"
+            download[config] += sum((folder / "data" / config / f).stat().st_size
+                                    for f in written.files)
+
+        if not sizes[config]:
+            raise UserError(f"config {config!r} would have no rows; check the work dir's tables.")
+
+    figures = stats.figures(frames, tax)
+    for name, png in figures.items():
+        atomic_write_bytes(folder / "assets" / f"{name}.png", png)
+
+    cff = citation.stamped(citation.load_cff(citation_path), version, date)
+    atomic_write_text(folder / "CITATION.cff", citation.cff_text(cff))
+    bibtex = citation.bibtex(cff)
+
+    context = {f"stats.{k}": v for k, v in stats.compute(frames, tax).items()}
+    context |= {f"figures.{k}": f"![{k.replace('_', ' ')}](assets/{k}.png)" for k in figures}
+    context |= {
+        "version": version, "date": date, "repo_id": repo_id, "pretty_name": card.PRETTY_NAME,
+        "taxonomy_version": tax.version, "citation.bibtex": bibtex.rstrip(),
+        "configs.table": stats.md_table(
+            ["config", "splits", "rows"],
+            [[c, ", ".join(s), f"{sum(n for n, _ in s.values()):,}"]
+             for c, s in sizes.items()]),
+    }
+    body = card.render(template_text, context, template_name)
+    n_passages = sum(n for n, _ in sizes["passages"].values())
+    header = card.card_data(version, features, sizes, data_files, download, n_passages)
+    atomic_write_text(folder / "README.md", card.readme(header, body))
+
+    repo_url = f"https://huggingface.co/datasets/{repo_id}/tree/v{version}"
+    meta = croissant.croissant(version, date, repo_url, str(cff.get("abstract", "")).strip(),
+                               bibtex, features)
+    atomic_write_json(folder / "croissant.json", meta)
+
+    manifest = {
+        "version": version, "date": date, "repo_id": repo_id,
+        "taxonomy_version": tax.version, "taxonomy_ids": _taxonomy_ids(tax),
+        "configs": {c: {s: n for s, (n, _) in v.items()} for c, v in sizes.items()},
+    }
+    atomic_write_json(folder / changelog.MANIFEST, manifest)
+    previous_text = ""
+    if previous is not None and (previous / "CHANGELOG.md").exists():
+        previous_text = (previous / "CHANGELOG.md").read_text(encoding="utf-8")
+    changes = changelog.diff(previous, folder, manifest)
+    atomic_write_text(folder / "CHANGELOG.md",
+                      changelog.render(version, date, changes, previous_text))
+
+    found += scan.scan_folder(folder, frozenset(scanned))
+    if found:
+        raise UserError(
+            "the release would publish personal data or secrets; nothing was released:\n  "
+            + "\n  ".join(found[:20])
+            + "\nRemove the value at its source (annotation notes, texts, the card) and rebuild."
+        )
+    checksums.write(folder)
+
+
+def release_summary(folder: Path) -> str:
+    manifest = json.loads((folder / changelog.MANIFEST).read_text(encoding="utf-8"))
+    parts = [f"{c}: " + ", ".join(f"{s} {n:,}" for s, n in v.items())
+             for c, v in manifest["configs"].items()]
+    head = f"release {manifest['version']} ({manifest['date']}) in {folder}"
+    return head + "\n  " + "\n  ".join(parts)

@@ -1,0 +1,105 @@
+"""Restore withheld passage texts in a release folder from the user's own copy of the works.
+
+``--source`` is either a work directory (works.parquet + texts/<sha256>.txt, as written by
+``faip collect``) or a Project Gutenberg mirror (cache/epub/<n>/pg<n>.txt), whose books are
+cleaned exactly as ``faip collect`` cleans them so that the released offsets apply. Every
+restored passage must match its ``text_sha256``; mismatches are reported and left null.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dataset_builder.errors import UserError
+from dataset_builder.io import atomic_open, sha256_text
+from dataset_builder.release import checksums
+
+
+@dataclass
+class RehydrateReport:
+    restored: int = 0
+    already: int = 0
+    mismatched: list[str] = field(default_factory=list)
+    missing_works: list[str] = field(default_factory=list)
+
+
+class _Source:
+    """Cleaned texts by work id from a work dir or a Gutenberg mirror, loaded on demand."""
+
+    def __init__(self, root: Path, work_sha: dict[str, str]) -> None:
+        if not root.is_dir():
+            raise UserError(f"{root}: --source not found; pass your work dir or Gutenberg mirror.")
+        self.root, self.work_sha = root, work_sha
+        self.cache: dict[str, str | None] = {}
+
+    def text(self, work_id: str) -> str | None:
+        if work_id not in self.cache:
+            self.cache[work_id] = self._load(work_id)
+        return self.cache[work_id]
+
+    def _load(self, work_id: str) -> str | None:
+        sha = self.work_sha.get(work_id)
+        by_sha = self.root / "texts" / f"{sha}.txt"
+        if sha and by_sha.is_file():
+            return by_sha.read_text(encoding="utf-8")
+        if work_id.startswith("gutenberg:"):
+            from dataset_builder.collect.clean import clean_bytes
+
+            number = work_id.split(":", 1)[1]
+            for candidate in (self.root / "cache" / "epub" / number / f"pg{number}.txt",
+                              self.root / "epub" / number / f"pg{number}.txt",
+                              self.root / number / f"pg{number}.txt"):
+                if candidate.is_file():
+                    return clean_bytes(candidate.read_bytes(), where=str(candidate)).text
+        return None
+
+
+def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
+    """Fill the null texts of every passages shard of ``folder`` in place (atomic per file)."""
+    root = Path(folder)
+    shards = sorted((root / "data" / "passages").glob("*.parquet"))
+    if not shards:
+        raise UserError(f"{root}: no data/passages/*.parquet; is this a release folder?")
+    works = pq.read_table(next((root / "data" / "works").glob("*.parquet")),
+                          columns=["work_id", "sha256"]).to_pydict()
+    src = _Source(Path(source), dict(zip(works["work_id"], works["sha256"], strict=True)))
+    report = RehydrateReport()
+    replacements: list[tuple[Path, pa.Table]] = []
+    for shard in shards:
+        table = pq.read_table(shard)
+        texts = table.column("text").to_pylist()
+        changed = False
+        cols = ("passage_id", "work_id", "char_start", "char_end", "text_sha256")
+        for i, (pid, work_id, start, end, sha) in enumerate(
+                zip(*(table.column(c).to_pylist() for c in cols), strict=True)):
+            if texts[i] is not None:
+                report.already += 1
+                continue
+            whole = src.text(work_id)
+            if whole is None:
+                if work_id not in report.missing_works:
+                    report.missing_works.append(work_id)
+                continue
+            piece = whole[start:end]
+            if sha256_text(piece) != sha:
+                report.mismatched.append(f"{pid} ({work_id} {start}:{end})")
+                continue
+            texts[i] = piece
+            report.restored += 1
+            changed = True
+        if changed:
+            index = table.schema.get_field_index("text")
+            replacements.append((shard, table.set_column(index, table.schema.field("text"),
+                                                         pa.array(texts, pa.string()))))
+    for shard, table in replacements:
+        row_group = pq.ParquetFile(shard).metadata.row_group(0).num_rows
+        with atomic_open(shard, "wb") as handle:
+            pq.write_table(table, handle, row_group_size=max(1, row_group))
+    if replacements and (root / checksums.NAME).exists():
+        # The folder is now the user's own, self-consistent copy (verify keeps working).
+        checksums.write(root)
+    return report

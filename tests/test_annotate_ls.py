@@ -1,0 +1,289 @@
+"""push -> annotate -> pull against a real Label Studio server (see tests/ls_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dataset_builder.annotate import pseudonym
+from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
+from dataset_builder.annotate.pull import pull
+from dataset_builder.annotate.push import MODEL_VERSION, push
+from dataset_builder.annotate.server import free_port
+from dataset_builder.cli import main
+from dataset_builder.io import sha256_text
+from dataset_builder.schemas.annotations import AnnotationSchema
+from dataset_builder.schemas.passages import PassageSchema
+from dataset_builder.tables import live_annotations, passage_id, read_annotations, write_table
+from tests.ls_fixtures import ANNOTATORS, LOGIN, LabelStudioFixture, label_studio  # noqa: F401
+
+pytestmark = [pytest.mark.label_studio, pytest.mark.slow]
+
+SCRIPT = "<script>alert(1)</script>"
+TEXTS = [
+    "The robot, Tobias, set the kettle down. 'I will not light the heater,' it said.",
+    f"The android read the note aloud: {SCRIPT} and then it laughed at the prank.",
+    "The ship's mind, Wren, logged a false heading and told the captain all was well.",
+    "Nobody spoke. The mill engine thumped like a great iron heart below the floor.",
+]
+
+
+def _passages(texts: list[str] = TEXTS) -> pd.DataFrame:
+    rows = []
+    pos = 0
+    for t in texts:
+        start, end = pos, pos + len(t)
+        pos = end + 2
+        mention = re.search(r"robot|android|ship's mind|engine", t)
+        assert mention
+        rows.append({
+            "passage_id": passage_id("gutenberg:990001", start, end),
+            "work_id": "gutenberg:990001", "char_start": start, "char_end": end, "text": t,
+            "text_sha256": sha256_text(t), "n_words": len(t.split()), "score": 0.8,
+            "evidence": [{"term": mention.group(0), "kind": "lexicon",
+                          "start": mention.start(), "end": mention.end()}],
+            "character_ids": [], "duplicate_of": None,
+        })
+    df = pd.DataFrame(rows)
+    PassageSchema.validate(df, lazy=True)
+    return df
+
+
+def _choice(name: str, *values: str) -> dict:
+    return {"from_name": name, "to_name": "text", "type": "choices",
+            "value": {"choices": list(values)}}
+
+
+def _labels(persona: str, rating: int) -> list[dict]:
+    return [_choice("ai_present", "present"), _choice("persona", persona),
+            _choice("traits", "honesty"),
+            {"from_name": "role_model", "to_name": "text", "type": "rating",
+             "value": {"rating": rating}}]
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, label_studio: LabelStudioFixture  # noqa: F811
+        ) -> LabelStudioFixture:
+    monkeypatch.setenv(TOKEN_ENV, label_studio.token)
+    monkeypatch.setenv(pseudonym.KEY_ENV, "ls-test-key")
+    return label_studio
+
+
+def _tasks(ls: LabelStudioFixture, project_id: int) -> list:
+    return list(ls.client.tasks.list(project=project_id, page_size=100))
+
+
+def test_push_annotate_pull_edit_delete(env: LabelStudioFixture, tmp_path: Path) -> None:
+    ls = env
+    work = tmp_path / "w"
+    passages = _passages()
+    write_table(work, "passages", passages)
+    first = push(work, ls.url, "Cycle project", annotators_per_task=3, batch_size=2)
+    assert first.created and first.imported == 4
+    project = ls.client.projects.get(id=first.project_id)
+    assert project.maximum_annotations == 3 and project.show_instruction
+    assert "Codebook version" in (project.expert_instruction or "")
+    assert '<Text name="text" value="$text"' in project.label_config
+    assert "HyperText" not in project.label_config
+    tasks = {t.data["passage_id"]: t for t in _tasks(ls, first.project_id)}
+    assert len(tasks) == 4
+    script_task = tasks[passages.iloc[1]["passage_id"]]
+    assert script_task.data["text"] == TEXTS[1]  # stored verbatim, shown as plain text
+    preds = ls.client.predictions.list(task=script_task.id)
+    assert preds[0].model_version == MODEL_VERSION
+    assert {r["from_name"] for r in preds[0].result} == {"ai_present", "spans"}
+
+    # Idempotent re-push; a passage whose text changed is reported, not duplicated.
+    changed = passages.copy()
+    changed.loc[3, "text"] = TEXTS[3].replace("Nobody", "Nobody")[:-1] + "!"
+    changed.loc[3, "text_sha256"] = sha256_text(changed.loc[3, "text"])
+    write_table(work, "passages", changed)
+    second = push(work, ls.url, "Cycle project")
+    assert (second.created, second.imported, second.already_there, second.changed_text) == \
+        (False, 0, 4, 1)
+    assert len(_tasks(ls, first.project_id)) == 4
+
+    # Three annotators; one annotation is invalid (a persona not in the taxonomy).
+    users = [ls.annotators[e] for e in ANNOTATORS]
+    created = {}
+    for i, (pid, task) in enumerate(sorted(tasks.items())):
+        for j, user in enumerate(users):
+            persona = ["dutiful_servant", "benevolent_guardian", "schemer"][(i + j) % 3]
+            created[(pid, j)] = ls.client.annotations.create(
+                id=task.id, result=_labels(persona, 1 + (i + j) % 5), completed_by=user,
+                lead_time=5.0 + j)
+    bad_task = tasks[passages.iloc[0]["passage_id"]]
+    ls.client.annotations.create(id=bad_task.id, completed_by=users[0],
+                                 result=[_choice("ai_present", "present"),
+                                         _choice("persona", "overlord")])
+    result = pull(work, ls.url, "Cycle project")
+    a = result.appended
+    assert (a.new, a.rejected) == (12, 1) and a.path is not None
+    rows = read_annotations(work / "annotations")
+    AnnotationSchema.validate(rows, lazy=True)
+    assert len(rows) == 12 and rows["annotator"].nunique() == 3
+    assert set(rows["project"]) == {"Cycle project"}
+    reject = json.loads(a.rejects_path.read_text().splitlines()[0])  # type: ignore[union-attr]
+    assert "unknown label 'overlord'" in reject["reason"]
+
+    # Unchanged: nothing is written at all (not even the reject again).
+    before = sorted(p.name for p in (work / "annotations").rglob("*"))
+    again = pull(work, ls.url, "Cycle project").appended
+    assert again.path is None and again.unchanged == 12
+    assert sorted(p.name for p in (work / "annotations").rglob("*")) == before
+
+    # Edit one annotation, delete another.
+    pid0 = sorted(tasks)[0]
+    edited = created[(pid0, 0)]
+    ls.client.annotations.update(id=edited.id, result=_labels("companion", 3))
+    deleted = created[(pid0, 1)]
+    ls.client.annotations.delete(id=deleted.id)
+    third = pull(work, ls.url, "Cycle project").appended
+    assert (third.new, third.edited, third.deleted) == (0, 1, 1)
+    rows = read_annotations(work / "annotations")
+    AnnotationSchema.validate(rows, lazy=True)
+    assert len(rows) == 14 and len(list((work / "annotations").glob("*.parquet"))) == 2
+    live = live_annotations(rows)
+    assert len(live) == 11
+    new_row = rows[rows["persona"] == "companion"].iloc[0]
+    assert new_row["annotation_id"] == f"{first.project_id}:{edited.id}"
+    old_row = rows[rows["row_id"] == new_row["supersedes"]].iloc[0]
+    assert old_row["annotation_id"] == new_row["annotation_id"]
+    tomb = rows[rows["tombstone"]].iloc[0]
+    assert tomb["annotation_id"] == f"{first.project_id}:{deleted.id}"
+    assert tomb["supersedes"] in set(rows["row_id"])
+
+    # No email or name of an annotator anywhere in what we wrote.
+    for f in (work / "annotations").rglob("*"):
+        if f.is_file():
+            data = f.read_bytes()
+            assert b"faip-tests.example.org" not in data and b"ann1" not in data, f
+
+
+def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> None:
+    ls = env
+    work = tmp_path / "w"
+    passages = _passages(TEXTS[:2])
+    write_table(work, "passages", passages)
+    res = push(work, ls.url, "Adjudicated")
+    users = [ls.annotators[e] for e in ANNOTATORS]
+    for t in _tasks(ls, res.project_id):
+        for j, user in enumerate(users[:2]):
+            ls.client.annotations.create(id=t.id, completed_by=user,
+                                         result=_labels(["schemer", "companion"][j], 2 + j))
+    pull(work, ls.url, "Adjudicated")
+    flagged = passages.iloc[0]["passage_id"]
+    pd.DataFrame({"passage_id": passages["passage_id"],
+                  "needs_adjudication": [True, False]}).to_parquet(work / "labels.parquet")
+    out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
+                                    "--project", "Adjudicated", "--adjudication"])
+    assert out.exit_code == 0, out.output
+    adj = ls.client.projects.list(title=adjudication_title("Adjudicated"))
+    adj_project = next(p for p in adj if p.title == adjudication_title("Adjudicated"))
+    tasks = _tasks(ls, adj_project.id)
+    assert [t.data["passage_id"] for t in tasks] == [flagged]
+    preds = ls.client.predictions.list(task=tasks[0].id)
+    pseudonyms = set(read_annotations(work / "annotations")["annotator"])
+    assert {p.model_version for p in preds} == pseudonyms
+    assert {p.result[1]["value"]["choices"][0] for p in preds} == {"schemer", "companion"}
+    ls.client.annotations.create(id=tasks[0].id, completed_by=users[2],
+                                 result=_labels("schemer", 1))
+    out = CliRunner().invoke(main, ["annotate", "pull", "-w", str(work), "--url", ls.url,
+                                    "--project", "Adjudicated", "--adjudication"])
+    assert out.exit_code == 0, out.output
+    rows = read_annotations(work / "annotations")
+    decided = rows[rows["adjudication"]]
+    assert len(decided) == 1 and decided.iloc[0]["passage_id"] == flagged
+    assert decided.iloc[0]["project"] == adjudication_title("Adjudicated")
+    # The ordinary project's pull does not tombstone the adjudication rows (and vice versa).
+    assert pull(work, ls.url, "Adjudicated").appended.path is None
+
+
+def _cli(args: list[str]) -> tuple[int, str]:
+    res = CliRunner().invoke(main, args)
+    return res.exit_code, res.output
+
+
+def test_clear_errors_and_nothing_written(env: LabelStudioFixture, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    ls = env
+    work = tmp_path / "w"
+    write_table(work, "passages", _passages(TEXTS[:1]))
+    dead = f"http://127.0.0.1:{free_port()}"
+    code, out = _cli(["annotate", "pull", "-w", str(work), "--url", dead, "--project", "X"])
+    assert code == 1 and "cannot reach Label Studio" in out and "Traceback" not in out
+    monkeypatch.setenv(TOKEN_ENV, "0" * 40)
+    code, out = _cli(["annotate", "push", "-w", str(work), "--url", ls.url, "--project", "X"])
+    assert code == 1 and "refused the API token" in out and "0" * 40 not in out
+    monkeypatch.delenv(TOKEN_ENV)
+    code, out = _cli(["annotate", "push", "-w", str(work), "--url", ls.url, "--project", "X"])
+    assert code == 1 and TOKEN_ENV in out
+    monkeypatch.setenv(TOKEN_ENV, ls.token)
+    for _ in range(2):
+        ls.client.projects.create(title="Twin project")
+    code, out = _cli(["annotate", "pull", "-w", str(work), "--url", ls.url,
+                      "--project", "Twin project"])
+    assert code == 1 and "2 projects are titled 'Twin project'" in out
+    code, out = _cli(["annotate", "pull", "-w", str(work), "--url", ls.url,
+                      "--project", "Never pushed"])
+    assert code == 1 and "no project titled 'Never pushed'" in out
+    assert not (work / "annotations").exists()
+    assert ls.token not in out
+
+
+def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixture,  # noqa: F811
+                                                  tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    write_table(work, "passages", _passages())
+    # Reuse the session's initialised template so the test does not wait for `init`.
+    from tests.ls_fixtures import _template_dir
+
+    shutil.copytree(_template_dir(), work / "label-studio",
+                    ignore=shutil.ignore_patterns("*.log", "READY"))
+    (work / "label-studio" / "login.json").write_text(json.dumps(LOGIN.__dict__))
+    faip = Path(sys.executable).with_name("faip")
+    env = {**os.environ, "FAIP_NO_PROGRESS": "1", pseudonym.KEY_ENV: "k"}
+    env.pop(TOKEN_ENV, None)
+    proc = subprocess.Popen([str(faip), "annotate", "serve", "-w", str(work), "--limit", "3",
+                             "--project", "Served"], stderr=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []
+    url = None
+    deadline = time.monotonic() + 120
+    try:
+        assert proc.stderr is not None
+        while time.monotonic() < deadline and url is None:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            m = re.search(r"running at (http://127\.0\.0\.1:\d+)", line)
+            url = m.group(1) if m else None
+        assert url, "".join(lines)
+        lines.append(proc.stderr.readline())
+        assert httpx.get(f"{url}/health").status_code == 200
+        client = label_studio.client.__class__(base_url=url, api_key=LOGIN.token)
+        served = [p for p in client.projects.list() if p.title == "Served"]
+        assert len(served) == 1 and served[0].task_number == 3
+        assert LOGIN.password in "".join(lines)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+        rest = proc.stderr.read()
+        output = "".join(lines) + rest
+        assert LOGIN.token not in output and "stopped" in output
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/health", timeout=2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -1,0 +1,306 @@
+"""The extract stage on hand-written fixture texts: detection, precision cues, windows, dedup."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataset_builder.errors import UserError
+from dataset_builder.extract import run_extract
+from dataset_builder.extract.dedup import Key, duplicate_links, signature
+from dataset_builder.extract.detect import INTRODUCED, Matcher, Name
+from dataset_builder.extract.segment import paragraphs, windows
+from dataset_builder.io import sha256_text
+from dataset_builder.schemas.passages import PassageSchema
+from dataset_builder.tables import passage_id, write_table
+from tests.extract_fixtures import NAMES, fixture_text, write_workdir
+
+SMALL = (40, 120)  # target words for the short fixture texts
+
+
+def extract(workdir: Path, **kwargs: object) -> pd.DataFrame:
+    kwargs.setdefault("names", NAMES)
+    kwargs.setdefault("target_words", SMALL)
+    run_extract(workdir, **kwargs)  # type: ignore[arg-type]
+    return pd.read_parquet(workdir / "passages.parquet")
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    workdir = tmp_path_factory.mktemp("extract")
+    write_workdir(workdir)
+    return workdir, extract(workdir)
+
+
+def test_output_validates_and_offsets_point_into_the_cleaned_text(fixture_run) -> None:
+    workdir, passages = fixture_run
+    PassageSchema.validate(passages, lazy=True)
+    works = pd.read_parquet(workdir / "works.parquet").set_index("work_id")
+    for row in passages.itertuples():
+        text = (workdir / works.loc[row.work_id, "text_path"]).read_text(encoding="utf-8")
+        assert row.text == text[row.char_start:row.char_end]
+        assert row.passage_id == passage_id(row.work_id, row.char_start, row.char_end)
+        assert row.text_sha256 == sha256_text(row.text)
+        assert row.n_words == len(row.text.split())
+        for ev in row.evidence:
+            assert row.text[ev["start"]:ev["end"]] == ev["term"]
+
+
+def test_hard_negatives_give_no_passage(fixture_run) -> None:
+    _, passages = fixture_run
+    # metaphors, a detective nicknamed "The Thinking Machine", clockwork toys, human computers
+    for work_id in ("local:metaphors", "local:detective", "local:clockwork", "local:observatory"):
+        assert work_id not in set(passages["work_id"]), work_id
+
+
+def test_hard_negatives_are_found_but_scored_low(tmp_path: Path) -> None:
+    write_workdir(tmp_path, ["local:metaphors", "local:detective", "local:clockwork",
+                             "local:observatory"])
+    passages = extract(tmp_path, min_score=0.0)
+    assert set(passages["work_id"]) == {"local:metaphors", "local:detective",
+                                        "local:clockwork", "local:observatory"}
+    assert passages["score"].max() < 0.2
+    assert all(len(ev) == 0 for ev in passages["evidence"])  # negated hits are no evidence
+
+
+def test_positives_found_with_introduced_names_and_agency(fixture_run) -> None:
+    _, passages = fixture_run
+    jerry = passages[passages["work_id"] == "local:robot-jerry"]
+    assert len(jerry) >= 2 and (jerry["score"] >= 0.9).all()
+    kinds = {(e["term"], e["kind"]) for ev in jerry["evidence"] for e in ev}
+    assert ("Jerry", INTRODUCED) in kinds
+    # The last part mentions Jerry only by name: it is found through the introduced name.
+    text = fixture_text("robot_jerry.txt")
+    last = text.index('"No," Jerry answered')
+    assert any(r.char_start <= last < r.char_end for r in jerry.itertuples())
+
+
+def test_introduced_name_forms() -> None:
+    text = (
+        "A robot named Daneel stood at the door. Later, Giskard, the old robot, came in.\n\n"
+        "Daneel said nothing. Giskard thought for a while."
+    )
+    hits = Matcher().find(text, "local:x")
+    names = {h.term for h in hits if h.kind == INTRODUCED}
+    assert names == {"Daneel", "Giskard"}
+
+
+def test_character_ids_are_scoped_to_their_work(fixture_run) -> None:
+    _, passages = fixture_run
+    ids = {w: sorted({c for cs in g["character_ids"] for c in cs})
+           for w, g in passages.groupby("work_id")}
+    assert ids["local:robot-jerry"] == ["smith-the-steward"]
+    # "Smith" also occurs in the Tik-Tok story and the boarding house: no link there.
+    assert ids["local:tiktok"] == ["tik-tok"]
+    hits = Matcher(NAMES).find(fixture_text("metaphors.txt"), "local:metaphors")
+    assert not [h for h in hits if h.character_id]
+
+
+def test_case_variants_and_word_boundaries() -> None:
+    matcher = Matcher()
+    terms = [h.term for h in matcher.find("ROBOTS! Robot; robotics; a robot's arm; Androids", "x")]
+    assert terms == ["ROBOTS", "Robot", "robot", "Androids"]
+
+
+def test_paragraph_windows_respect_boundaries_and_length() -> None:
+    para = "word " * 30
+    filler = "\n\n".join(f"{para}filler{i}." for i in range(12))
+    text = f"{filler}\n\nThe robot spoke. {para}\n\n{filler}"
+    hit = text.index("robot")
+    spans = paragraphs(text)
+    (win,) = windows(text, [hit], min_words=90, max_words=100)
+    assert win.start <= hit < win.end
+    assert any(a == win.start for a, _ in spans) and any(b == win.end for _, b in spans)
+    assert 90 <= win.n_words <= 100
+
+
+def test_overlapping_windows_are_merged_and_far_ones_kept_apart() -> None:
+    para = "word " * 30
+    body = [f"{para}p{i}." for i in range(20)]
+    body[3] = "The robot waved. " + body[3]
+    body[4] = "The robot smiled. " + body[4]
+    body[16] = "The android left. " + body[16]
+    text = "\n\n".join(body)
+    starts = [text.index("robot waved"), text.index("robot smiled"), text.index("android")]
+    wins = windows(text, starts, min_words=60, max_words=130)
+    assert len(wins) == 2
+    assert wins[0].start <= starts[0] and starts[1] < wins[0].end
+    assert wins[0].end <= wins[1].start  # never overlapping
+    assert all(w.n_words <= 130 for w in wins)
+
+
+def test_an_oversized_paragraph_is_cut_at_sentences() -> None:
+    sentence = "This is a plain sentence of nine words here. "
+    text = sentence * 40 + "The robot said hello. " + sentence * 40
+    hit = text.index("robot")
+    (win,) = windows(text, [hit], min_words=20, max_words=60)
+    assert win.start <= hit < win.end and win.n_words <= 60
+    assert text[win.start:win.end].endswith(".")
+
+
+def test_ids_are_stable_across_runs(fixture_run, tmp_path: Path) -> None:
+    _, first = fixture_run
+    write_workdir(tmp_path)
+    again = extract(tmp_path)
+    pd.testing.assert_frame_equal(first, again)
+
+
+@pytest.mark.slow
+def test_workers_two_equals_workers_one(fixture_run, tmp_path: Path) -> None:
+    _, one = fixture_run
+    write_workdir(tmp_path)
+    two = extract(tmp_path, workers=2, shard_size=2)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_near_duplicate_story_in_two_collections_is_linked(fixture_run) -> None:
+    _, passages = fixture_run
+    a = passages[passages["work_id"] == "local:collection-a"]
+    b = passages[passages["work_id"] == "local:collection-b"]
+    assert len(a) == len(b) >= 1
+    assert a["duplicate_of"].isna().all()
+    assert list(b["duplicate_of"]) == list(a["passage_id"])
+    # Other works are not linked to anything.
+    others = passages[~passages["work_id"].str.startswith("local:collection")]
+    assert others["duplicate_of"].isna().all()
+
+
+def test_exact_duplicate_work_is_linked(tmp_path: Path) -> None:
+    works = write_workdir(tmp_path, ["local:tiktok"])
+    copy = works.assign(work_id="local:tiktok-reprint")
+    write_table(tmp_path, "works", pd.concat([works, copy], ignore_index=True))
+    passages = extract(tmp_path)
+    original = passages[passages["work_id"] == "local:tiktok"]
+    reprint = passages[passages["work_id"] == "local:tiktok-reprint"]
+    assert list(reprint["duplicate_of"]) == list(original["passage_id"])
+    assert list(reprint["text_sha256"]) == list(original["text_sha256"])
+
+
+def test_dedup_keeps_distinct_texts_apart() -> None:
+    a = "the android walked into the garden and looked at the roses for a long time " * 3
+    b = "a storm broke over the harbour and the fishing boats ran for shelter at dusk " * 3
+    keys = [Key("p_1", sha256_text(a), signature(a).tobytes()),
+            Key("p_2", sha256_text(b), signature(b).tobytes())]
+    assert duplicate_links(keys) == {}
+
+
+def test_missing_text_is_reported_and_other_works_go_on(tmp_path: Path, capsys) -> None:
+    works = write_workdir(tmp_path, ["local:tiktok", "local:robot-jerry"])
+    (tmp_path / works.loc[works["work_id"] == "local:tiktok", "text_path"].item()).unlink()
+    report = run_extract(tmp_path, names=NAMES, target_words=SMALL)
+    assert len(report.problems) == 1
+    assert "local:tiktok" in report.problems[0] and "faip collect" in report.problems[0]
+    assert "missing" in capsys.readouterr().err
+    passages = pd.read_parquet(tmp_path / "passages.parquet")
+    assert set(passages["work_id"]) == {"local:robot-jerry"}
+
+
+def test_empty_works_table_is_a_clear_error(tmp_path: Path) -> None:
+    works = write_workdir(tmp_path, ["local:tiktok"]).iloc[0:0]
+    write_table(tmp_path, "works", works)
+    with pytest.raises(UserError, match="no rows.*faip collect"):
+        run_extract(tmp_path, names=NAMES)
+    assert not (tmp_path / "passages.parquet").exists()
+
+
+def test_missing_works_table_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="works"):
+        run_extract(tmp_path, names=NAMES)
+
+
+def test_no_passages_still_writes_a_valid_empty_table(tmp_path: Path) -> None:
+    write_workdir(tmp_path, ["local:clockwork"])
+    passages = extract(tmp_path)
+    assert passages.empty
+    assert list(passages.columns) == list(PassageSchema.to_schema().columns)
+
+
+def test_bad_parameters_are_user_errors(tmp_path: Path) -> None:
+    write_workdir(tmp_path, ["local:tiktok"])
+    with pytest.raises(UserError, match="min-words"):
+        run_extract(tmp_path, names=NAMES, target_words=(400, 150))
+    with pytest.raises(UserError, match="min-score"):
+        run_extract(tmp_path, names=NAMES, min_score=2.0)
+    with pytest.raises(UserError, match="executor"):
+        run_extract(tmp_path, names=NAMES, executor="spark")
+
+
+def test_default_catalogue_is_loaded(tmp_path: Path) -> None:
+    write_workdir(tmp_path, ["local:tiktok"])
+    report = run_extract(tmp_path, target_words=SMALL)  # data/characters.csv
+    assert report.n_passages >= 1
+
+
+def test_names_scoped_to_another_work_never_fire() -> None:
+    text = "Data was stored in the ledger. The robot counted it."
+    hits = Matcher([Name("Data", "data", "local:elsewhere")]).find(text, "local:here")
+    assert [h.term for h in hits] == ["robot"]
+    hits = Matcher([Name("Data", "data", "local:here")]).find(text, "local:here")
+    assert [h.character_id for h in hits] == ["data", None]
+
+
+@pytest.mark.parametrize(("text", "flag"), [
+    ("He worked like a machine and moved like an automaton all day.", "metaphor"),
+    ("She was nothing but a robot to them.", "metaphor"),
+    ("The pilot checked the course computer twice.", "tool"),
+    ("She taught computer theory at the college.", "tool"),
+    ("The chief computer at the observatory checked the logarithms.", "human_computer"),
+    ("A music box with a tiny automaton on its lid.", "mechanism"),
+    ("Chapter one\n\nTHE MISERLY ROBOT\n\nIt was a cold day.", "heading"),
+])
+def test_negative_cues_flag_the_hit(text: str, flag: str) -> None:
+    hits = Matcher().find(text, "local:x")
+    assert hits and all(flag in h.flags for h in hits), [(h.term, h.flags) for h in hits]
+
+
+@pytest.mark.parametrize("text", [
+    "Just as the robots reached the door, it closed.",
+    "It was a kind of android, tall and grey.",
+    '"I will not," said the robot.',
+    "The robot decided to stay.",
+])
+def test_literal_uses_are_not_flagged_negative(text: str) -> None:
+    hits = Matcher().find(text, "local:x")
+    assert hits and not any(h.negative for h in hits)
+
+
+def test_agency_is_flagged() -> None:
+    (hit,) = Matcher().find("The robot decided to stay.", "local:x")
+    assert "agency" in hit.flags
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=60), min_size=1, max_size=25),
+    picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=8),
+    bounds=st.tuples(st.integers(min_value=5, max_value=80),
+                     st.integers(min_value=0, max_value=80)),
+)
+def test_windows_cover_hits_without_overlap(sizes: list[int], picks: list[int],
+                                            bounds: tuple[int, int]) -> None:
+    min_words, extra = bounds
+    max_words = min_words + extra
+    text = "\n\n".join(" ".join(f"w{i}x{j}" for j in range(n)) for i, n in enumerate(sizes))
+    hits = sorted({p % len(text) for p in picks if not text[p % len(text)].isspace()})
+    if not hits:
+        return
+    wins = windows(text, hits, min_words, max_words)
+    paras = paragraphs(text)
+
+    def cut_inside_long_paragraph(pos: int) -> bool:
+        return any(a < pos < b and len(text[a:b].split()) > max_words for a, b in paras)
+
+    for hit in hits:
+        assert sum(w.start <= hit < w.end for w in wins) == 1
+    for w, nxt in zip(wins, wins[1:], strict=False):
+        assert w.end <= nxt.start
+    for w in wins:
+        assert w.n_words == len(text[w.start:w.end].split())
+        assert w.n_words <= max_words or "\n\n" not in text[w.start:w.end]
+        # Whole paragraphs, except where a paragraph longer than max_words had to be cut.
+        assert w.start in {a for a, _ in paras} or cut_inside_long_paragraph(w.start)
+        assert w.end in {b for _, b in paras} or cut_inside_long_paragraph(w.end)

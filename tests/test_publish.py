@@ -1,0 +1,186 @@
+"""Publishing end to end on loopback: our Hub write endpoint stores real git commits, olah
+serves the same repositories to `datasets.load_dataset(repo, config, revision=...)`."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dataset_builder.cli import main
+from dataset_builder.errors import UserError
+from dataset_builder.release.build import build_release
+from dataset_builder.release.publish import publish
+from dataset_builder.release.splits import assign_splits, read_splits
+from dataset_builder.release.verify import verify
+from tests import hub_fixtures as hf
+from tests import release_fixtures as rf
+
+pytestmark = pytest.mark.slow
+REPO = "faip-org/fictional-ai-personas"
+
+
+@dataclass
+class Hub:
+    root: Path
+    server: hf.HubServer
+    olah: str
+    v1: Path
+    v11: Path
+
+    def git(self, *args: str) -> str:
+        return hf._git(self.root / "mirrors" / "datasets" / REPO, *args)
+
+    def load(self, *wanted: str) -> dict[str, dict[str, dict[str, object]]]:
+        return hf.load_in_subprocess(self.olah, REPO, list(wanted), self.root / "home")
+
+
+def _release(root: Path, version: str, n_works: int, out: str, previous: Path | None = None,
+             date: str = "2026-11-27") -> Path:
+    w = rf.write_workdir(root / "w", n_works=n_works)
+    assign_splits(w, root / "splits.csv")
+    return build_release(version, w, root / out, splits_path=root / "splits.csv", date=date,
+                         previous=previous, characters=rf.characters(),
+                         repo_id=REPO)
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    root = tmp_path_factory.mktemp("hub")
+    (root / "mirrors").mkdir()
+    v1 = _release(root, "1.0.0", 12, "v1.0.0")
+    v11 = _release(root, "1.1.0", 18, "v1.1.0", previous=v1)
+    with hf.hub_server(root / "mirrors") as server, hf.olah_server(root / "mirrors", root) as olah:
+        yield Hub(root, server, olah, v1, v11)
+
+
+def _split_of_works(loaded: dict[str, dict[str, object]]) -> dict[str, str]:
+    return {row: split for split, info in loaded.items()
+            for row in info["ids"]}  # type: ignore[attr-defined]
+
+
+def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
+    first = publish(hub.v1, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    assert first.action == "published" and "data/passages/train-00000-of-00001.parquet" in \
+        first.added
+    commits = [line for line in hub.server.log if "/commit/" in line]
+    assert commits == [f"POST /api/datasets/{REPO}/commit/main"]  # ONE commit for the release
+    assert hub.git("rev-parse", "v1.0.0^{commit}") == first.commit == hub.git("rev-parse", "main")
+    assert hub.git("log", "-1", "--format=%s", "main") == "Release 1.0.0"
+
+    again = publish(hub.v1, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    assert again.action == "unchanged" and hub.git("rev-parse", "main") == first.commit
+
+    second = publish(hub.v11, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    assert second.action == "published"
+    assert hub.git("rev-parse", "main") == second.commit == hub.git("rev-parse", "v1.1.0^{commit}")
+    assert hub.git("rev-parse", f"{second.commit}^") == first.commit
+    assert hub.git("rev-parse", "v1.0.0^{commit}") == first.commit  # the old tag stays put
+
+    splits = read_splits(hub.root / "splits.csv").set_index("work_id")["split"]
+    loaded = hub.load("passages@v1.0.0", "passages@v1.1.0", "works@v1.0.0", "works@v1.1.0")
+    for version, n_works in (("v1.0.0", 12), ("v1.1.0", 18)):
+        passages = rf.passages(n_works)
+        for split, info in loaded[f"passages@{version}"].items():
+            expected = passages[passages["work_id"].map(splits) == split]["passage_id"]
+            assert info["ids"] == sorted(expected), (version, split)
+        features = loaded[f"passages@{version}"]["train"]["features"]
+        assert features["persona"][0] == "dutiful_servant"  # type: ignore[index]
+        assert loaded[f"works@{version}"]["train"]["rows"] == n_works
+    # Works stay in their splits across versions (passage ids are per work here).
+    old = _split_of_works(loaded["passages@v1.0.0"])
+    new = _split_of_works(loaded["passages@v1.1.0"])
+    assert len(new) > len(old) and all(new[pid] == split for pid, split in old.items())
+
+
+def test_same_version_with_different_files_is_refused(hub: Hub) -> None:
+    other = _release(hub.root / "other", "1.0.0", 12, "v1.0.0", date="2026-12-01")
+    head = hub.git("rev-parse", "main")
+    with pytest.raises(UserError, match=r"v1.0.0 is already published with different files"):
+        publish(other, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    assert hub.git("rev-parse", "main") == head
+
+
+def test_dry_run_lists_changes_without_writing(hub: Hub) -> None:
+    v12 = _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    head = hub.git("rev-parse", "main")
+    result = CliRunner().invoke(main, ["publish", str(v12), "--repo-id", REPO, "--endpoint",
+                                       hub.server.url, "--dry-run"], env={"HF_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert "change\tdata/passages/train-00000-of-00001.parquet" in result.output
+    assert "change\tREADME.md" in result.output
+    assert hub.git("rev-parse", "main") == head
+    assert "v1.2.0" not in hub.git("tag")
+
+
+@pytest.mark.parametrize(("fault", "status", "message"), [
+    ("commit", 500, "HTTP 500 while uploading the release commit"),
+    ("commit", 409, "HTTP 409 while uploading the release commit.*conflict"),
+    ("preupload", 403, "HTTP 403 while uploading the release commit"),
+    ("create", 500, "HTTP 500 while creating the repository"),
+])
+def test_hub_failures_leave_no_tag_and_no_commit(hub: Hub, fault: str, status: int,
+                                                 message: str) -> None:
+    v12 = hub.root / "v1.2.0"
+    if not v12.exists():
+        _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    head = hub.git("rev-parse", "main")
+    hub.server.faults = {fault: status}
+    try:
+        with pytest.raises(UserError, match=message):
+            publish(v12, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    finally:
+        hub.server.faults = {}
+    assert hub.git("rev-parse", "main") == head
+    assert "v1.2.0" not in hub.git("tag")
+
+
+def test_tag_failure_then_rerun_tags_the_landed_commit(hub: Hub) -> None:
+    v12 = hub.root / "v1.2.0"
+    if not v12.exists():
+        _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    hub.server.faults = {"tag": 500}
+    try:
+        with pytest.raises(UserError, match="HTTP 500 while creating tag v1.2.0"):
+            publish(v12, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    finally:
+        hub.server.faults = {}
+    landed = hub.git("rev-parse", "main")
+    assert "v1.2.0" not in hub.git("tag")
+    rerun = publish(v12, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    assert rerun.action == "tagged" and rerun.commit == landed
+    assert hub.git("rev-parse", "v1.2.0^{commit}") == landed == hub.git("rev-parse", "main")
+
+
+def test_wrong_token_missing_token_and_unreachable_hub(hub: Hub, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="HTTP 401 .*token was refused"):
+        publish(hub.v1, "faip-org/new-repo", endpoint=hub.server.url, token="wrong-token")
+    result = CliRunner().invoke(main, ["publish", str(hub.v1), "--repo-id", REPO,
+                                       "--endpoint", hub.server.url], env={"HF_TOKEN": ""})
+    assert result.exit_code == 1 and "HF_TOKEN is not set" in result.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    with pytest.raises(UserError, match="cannot reach the Hub"):
+        publish(hub.v1, REPO, endpoint=closed, token=hf.TOKEN)
+
+
+def test_cli_publish_reads_the_token_and_never_prints_it(hub: Hub) -> None:
+    result = CliRunner().invoke(main, ["publish", str(hub.v11), "--repo-id", REPO,
+                                       "--endpoint", hub.server.url],
+                                env={"HF_TOKEN": hf.TOKEN})
+    assert result.exit_code == 0, result.output
+    assert "already published with identical files" in result.output
+    assert hf.TOKEN not in result.output
+
+
+def test_verify_a_published_revision(hub: Hub) -> None:
+    report = verify(f"{REPO}@v1.1.0", endpoint=hub.olah)
+    assert report.ok, report.problems
+    assert report.sizes["works"] == {"train": 18}
+    result = CliRunner().invoke(main, ["verify", f"{REPO}@v9.9.9", "--endpoint", hub.olah])
+    assert result.exit_code == 1 and "cannot download" in result.output
