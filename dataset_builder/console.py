@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,20 +21,20 @@ from rich.progress import (
 T = TypeVar("T")
 
 # Messages go to stderr so that stdout stays clean for machine-readable output (--format json).
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def info(message: str) -> None:
-    console.print(message)
+    console.print(escape(message))
 
 
 def warn(message: str) -> None:
-    console.print(f"[yellow]warning:[/yellow] {message}")
+    console.print(f"[yellow]warning:[/yellow] {escape(message)}")
 
 
 def problem(message: str) -> None:
     """One clear line about one failed input; the run goes on."""
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}")
 
 
 def _progress_enabled() -> bool:

@@ -42,7 +42,8 @@ def read_annotations(directory: str | Path) -> pd.DataFrame:
     files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
     if not files:
         raise UserError(
-            f"{folder}: no annotation pull files; run `faip annotate pull` or `faip annotate import`."
+            f"{folder}: no annotation pull files; "
+            "run `faip annotate pull` or `faip annotate import` first."
         )
     frames = []
     for f in files:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the Hub
-
-from dataset_builder.cli import main  # noqa: E402
-from dataset_builder.collect import collect_hf  # noqa: E402
-from dataset_builder.errors import UserError  # noqa: E402
-from dataset_builder.schemas.works import WorkSchema  # noqa: E402
+from dataset_builder.cli import main
+from dataset_builder.collect import collect_hf
+from dataset_builder.errors import UserError
+from dataset_builder.schemas.works import WorkSchema
 
 ROWS = [
     {"uid": "a1", "name": "The Brass Butler", "text": "The brass butler bowed.\r\nIt was polite."},

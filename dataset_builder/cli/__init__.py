@@ -22,15 +22,24 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("dataset_builder.cli.validate:validate", "Validate every table of a work dir."),
     "collect": ("dataset_builder.cli.collect:collect", "Collect narratives into works + texts."),
     "extract": ("dataset_builder.cli.extract:extract", "Extract passages where an AI appears."),
-    "catalog": ("dataset_builder.cli.catalog:catalog", "Check or extend the AI-character catalogue."),
+    "catalog": (
+        "dataset_builder.cli.catalog:catalog",
+        "Check or extend the AI-character catalogue.",
+    ),
     "annotate": ("dataset_builder.cli.annotate:annotate", "Annotate passages in Label Studio."),
     "agreement": ("dataset_builder.cli.agreement:agreement", "Inter-annotator agreement report."),
-    "aggregate": ("dataset_builder.cli.agreement:aggregate", "Aggregate annotations to gold labels."),
+    "aggregate": (
+        "dataset_builder.cli.agreement:aggregate",
+        "Aggregate annotations to gold labels.",
+    ),
     "split": ("dataset_builder.cli.release:split", "Assign works to stable train/val/test splits."),
     "release": ("dataset_builder.cli.release:release", "Build a versioned release folder."),
     "publish": ("dataset_builder.cli.release:publish", "Publish a release folder to the Hub."),
     "verify": ("dataset_builder.cli.release:verify", "Re-check a release folder or Hub revision."),
-    "rehydrate": ("dataset_builder.cli.release:rehydrate", "Restore withheld texts from your copy."),
+    "rehydrate": (
+        "dataset_builder.cli.release:rehydrate",
+        "Restore withheld texts from your copy.",
+    ),
     "demo": ("dataset_builder.cli.demo:demo", "Run the whole chain on the embedded sample."),
 }
 
@@ -68,7 +77,7 @@ def main() -> None:
 
     \b
     The data flow, one command per arrow:
-      collect -> extract -> annotate push/pull -> aggregate -> validate -> split -> release -> publish
+      collect -> extract -> annotate -> aggregate -> validate -> split -> release -> publish
 
     Every command reads and writes plain files in a work directory (--workdir), so each
     stage can be rerun on its own and every intermediate table can be inspected.

@@ -49,11 +49,11 @@ def agreement(workdir: Path, annotations_dir: Path | None, out: Path | None, fmt
     if fmt == "json":
         click.echo(json.dumps(result.field_table(), indent=2, sort_keys=True, allow_nan=False))
     else:
-        _print_table(result)
+        print_alpha_table(result)
     info(f"report: {report}")
 
 
-def _print_table(result: object) -> None:
+def print_alpha_table(result: object) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -47,14 +47,14 @@ class _Source:
         if sha and by_sha.is_file():
             return by_sha.read_text(encoding="utf-8")
         if work_id.startswith("gutenberg:"):
-            from dataset_builder.collect.clean import clean_bytes
+            # The same decoding (RDF charset hints) as collect, so the sha256 checks agree.
+            from dataset_builder.collect.gutenberg import clean_mirror_book
 
-            number = work_id.split(":", 1)[1]
-            for candidate in (self.root / "cache" / "epub" / number / f"pg{number}.txt",
-                              self.root / "epub" / number / f"pg{number}.txt",
-                              self.root / number / f"pg{number}.txt"):
-                if candidate.is_file():
-                    return clean_bytes(candidate.read_bytes(), where=str(candidate)).text
+            number = int(work_id.split(":", 1)[1])
+            try:
+                return clean_mirror_book(self.root, number)
+            except UserError:
+                return None
         return None
 
 

@@ -45,4 +45,6 @@ class PassageSchema(pa.DataFrameModel):
 
 def empty_passages() -> pd.DataFrame:
     """A zero-row frame with the passage columns (for works that yield no passage)."""
-    return pd.DataFrame({name: pd.Series(dtype="object") for name in PassageSchema.to_schema().columns})
+    return pd.DataFrame(
+        {name: pd.Series(dtype="object") for name in PassageSchema.to_schema().columns}
+    )
