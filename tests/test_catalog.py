@@ -409,3 +409,10 @@ def test_two_wikidata_items_for_one_new_character_add_one_row(
     assert report.added == ["tobor"]
     twins = [(s.qid, s.reason.startswith("same name and work as tobor")) for s in report.skipped]
     assert twins == [("Q4000005", False), ("Q4000006", True)]
+
+
+def test_readme_shows_the_sparql_query_the_importer_expects() -> None:
+    from dataset_builder.catalog.wikidata import SPARQL_QUERY
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert SPARQL_QUERY.rstrip("\n") in readme

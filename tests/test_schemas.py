@@ -47,6 +47,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("works", _set("licence", "free"), "licence", "isin"),
     ("works", _set("sha256", "abc"), "sha256", "str_matches"),
     ("works", _set("n_chars", -1), "n_chars", "greater_than_or_equal_to"),
+    ("works", _set("subjects", "Robots -- Fiction"), "subjects", "list_of_strings"),
     ("works", _drop("text_path"), "text_path", "column_in_dataframe"),
     # passages
     ("passages", _duplicate("passage_id"), "passage_id", "field_uniqueness"),
@@ -60,6 +61,8 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("passages", _set("score", 1.5), "score", "less_than_or_equal_to"),
     ("passages", _set("character_ids", [1, 2]), "character_ids", "list_of_strings"),
     ("passages", _set("duplicate_of", "nope"), "duplicate_of", "str_matches"),
+    ("passages", _set("n_words", -1), "n_words", "greater_than_or_equal_to"),
+    ("passages", _set("score", -0.1), "score", "greater_than_or_equal_to"),
     # annotations
     ("annotations", _duplicate("row_id"), "row_id", "field_uniqueness"),
     ("annotations", _set("annotator", "alice@example.org"), "annotator", "str_matches"),
@@ -76,6 +79,13 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("annotations", _set("taxonomy_version", "v1"), "taxonomy_version", "str_matches"),
     ("annotations", _set("supersedes", "r_1"), "supersedes", "str_matches"),
     ("annotations", _set("lead_time", -1.0), "lead_time", "greater_than_or_equal_to"),
+    ("annotations", _set("row_id", "row-1"), "row_id", "str_matches"),
+    ("annotations", _set("annotation_id", ""), "annotation_id", "str_length"),
+    ("annotations", _set("passage_id", "p_1"), "passage_id", "str_matches"),
+    ("annotations", _set("ai_present", "maybe"), "ai_present", "isin"),
+    ("annotations", _set("role_model", 0), "role_model", "greater_than_or_equal_to"),
+    ("annotations", _set("updated_at", "2026-13"), "updated_at", "str_matches"),
+    ("annotations", _set("guideline_version", "1.0"), "guideline_version", "str_matches"),
     # labels
     ("labels", _set("persona", "villain"), "persona", "isin"),
     ("labels", _set("traits", ["evil"]), "traits", "traits are taxonomy ids"),
@@ -83,6 +93,12 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("labels", _set("method", "vibes"), "method", "isin"),
     ("labels", _set("n_annotators", -1), "n_annotators", "greater_than_or_equal_to"),
     ("labels", _set("role_model", 0.5), "role_model", "greater_than_or_equal_to"),
+    ("labels", _set("role_model", 5.5), "role_model", "less_than_or_equal_to"),
+    ("labels", _set("passage_id", "x"), "passage_id", "str_matches"),
+    ("labels", _set("ai_present", "yes"), "ai_present", "isin"),
+    ("labels", _set("stance", "liked"), "stance", "isin"),
+    ("labels", _set("outcome", "won"), "outcome", "isin"),
+    ("labels", _set("agreement", -0.1), "agreement", "greater_than_or_equal_to"),
 ]
 
 
