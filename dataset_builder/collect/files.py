@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +61,7 @@ def collect_files(
                 report.fail(work_id, f"{path}: same id as {seen[work_id]}; rename one of them.")
                 continue
             seen[work_id] = path
-            try:
-                changed = _collect_file(path, work_id, licence, language, store)
-            except UserError as exc:
-                report.fail(work_id, str(exc))
-                continue
-            (report.collected if changed else report.skipped).append(work_id)
+            report.attempt(work_id, partial(_collect_file, path, work_id, licence, language, store))
     finally:
         store.save()
     console.info(f"collect files: {report.summary()}")

@@ -5,6 +5,7 @@ Gutenberg's own layout: ``cache/epub/<N>/pg<N>.txt``, ``cache/epub/<N>/pg<N>.rdf
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +90,8 @@ def collect_gutenberg(
             report.warn("no book matches the selection; nothing to collect.")
         for n in console.track(sorted(chosen), "collect gutenberg", total=len(chosen)):
             work_id = f"gutenberg:{n}"
-            try:
-                changed = _collect_book(n, catalog.get(n), source, store, report)
-            except UserError as exc:
-                report.fail(work_id, str(exc))
-                continue
-            (report.collected if changed else report.skipped).append(work_id)
+            book = partial(_collect_book, n, catalog.get(n), source, store, report)
+            report.attempt(work_id, book)
     finally:
         # Finished works are kept even if the run is interrupted; the manifest too.
         store.save()

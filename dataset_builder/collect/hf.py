@@ -4,6 +4,7 @@ works with ids ``hf:<dataset>/<row id>``, streaming so that huge datasets never 
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,8 @@ def collect_hf(
                 _check_columns(dataset, row, text_column, id_column, title_column)
             row_id = _ID_UNSAFE_RE.sub("_", str(row[id_column] if id_column else index))
             work_id = f"hf:{name}/{row_id}"
-            try:
-                changed = _collect_row(row, work_id, name, url, text_column, title_column,
-                                       licence, language, store)
-            except UserError as exc:
-                report.fail(work_id, str(exc))
-                continue
-            (report.collected if changed else report.skipped).append(work_id)
+            report.attempt(work_id, partial(_collect_row, row, work_id, name, url, text_column,
+                                            title_column, licence, language, store))
     finally:
         store.save()
     console.info(f"collect hf: {report.summary()}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from rich.markup import escape
 
 from dataset_builder import console
 from dataset_builder.errors import UserError
@@ -39,23 +39,26 @@ class CollectReport:
 
     def fail(self, work_id: str, message: str) -> None:
         self.failed.append((work_id, message))
-        _say("[red]error:[/red]", f"{work_id}: {message}")
+        console.problem(f"{work_id}: {message}")
+
+    def attempt(self, work_id: str, collect: Callable[[], bool]) -> None:
+        """Run one work's collection: a UserError fails that work only, the run goes on."""
+        try:
+            changed = collect()
+        except UserError as exc:
+            self.fail(work_id, str(exc))
+            return
+        (self.collected if changed else self.skipped).append(work_id)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
-        _say("[yellow]warning:[/yellow]", message)
+        console.warn(message)
 
     def summary(self) -> str:
         return (
             f"{len(self.collected)} collected, {len(self.skipped)} unchanged, "
             f"{len(self.failed)} failed, {len(self.warnings)} warning(s)"
         )
-
-
-def _say(prefix: str, message: str) -> None:
-    # Titles and ids are data, not markup: '[Illustrator]' or 'local:book:' must print as is
-    # (rich would eat the first as a style tag and turn the second into an emoji).
-    console.console.print(f"{prefix} {escape(message)}", emoji=False)
 
 
 def _as_list(value: Any) -> list[str]:
