@@ -124,8 +124,42 @@ def figures(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, bytes]:
             # Fixed margins: tight_layout costs more than the drawing itself.
             fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
                                 bottom=0.6 / fig.get_figheight())
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", metadata={"Software": None})
-            plt.close(fig)
-            out[name] = buf.getvalue()
+            out[name] = _png(fig)
+        out["agreement"] = _agreement_figure(frames, tax)
     return out
+
+
+def _png(fig: Any) -> bytes:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _agreement_figure(frames: ReleaseFrames, tax: Taxonomy) -> bytes:
+    """Krippendorff's alpha per field with its 95% interval: reliability at a glance."""
+    import matplotlib.pyplot as plt
+
+    keys = [k for f in tax.fields for k in sorted(frames.agreement)
+            if (k == f.id or k.startswith(f"{f.id}:"))
+            and frames.agreement[k].get("alpha") is not None]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
+    if keys:
+        alphas = [frames.agreement[k]["alpha"] for k in keys][::-1]
+        low = [frames.agreement[k].get("ci_low") for k in keys][::-1]
+        high = [frames.agreement[k].get("ci_high") for k in keys][::-1]
+        err = [[a - lo if lo is not None else 0 for a, lo in zip(alphas, low, strict=True)],
+               [hi - a if hi is not None else 0 for a, hi in zip(alphas, high, strict=True)]]
+        ax.errorbar(alphas, keys[::-1], xerr=err, fmt="o", color="#4c72b0", capsize=3)
+        ax.axvline(0.667, color="#c44e52", linestyle="--", linewidth=1)
+        ax.axvline(0.8, color="#55a868", linestyle="--", linewidth=1)
+        ax.set_xlim(min([-0.05, *(lo - 0.05 for lo in low if lo is not None)]), 1.05)
+    else:
+        ax.text(0.5, 0.5, "no agreement report in this release", ha="center", va="center")
+        ax.set_axis_off()
+    ax.set_title("Krippendorff's alpha per field (95% CI; dashed: 0.667 and 0.8)")
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
+                        bottom=0.6 / fig.get_figheight())
+    return _png(fig)
