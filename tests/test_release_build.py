@@ -59,7 +59,7 @@ def test_folder_layout_is_exactly_the_release(release: Path) -> None:
     files = checksums.release_files(release)
     assert files == sorted([
         "CHANGELOG.md", "CITATION.cff", "README.md", "croissant.json", "release.json",
-        "assets/by_decade.png", "assets/persona_distribution.png",
+        "assets/agreement.png", "assets/by_decade.png", "assets/persona_distribution.png",
         "assets/trait_distribution.png",
         "data/annotations/test-00000-of-00001.parquet",
         "data/annotations/train-00000-of-00001.parquet",
@@ -135,6 +135,7 @@ def test_readme_header_and_rendered_card(release: Path) -> None:
     assert not PLACEHOLDER.search(body)
     assert "| **total** | 24 | 72 |" in body
     assert "![persona distribution](assets/persona_distribution.png)" in body
+    assert "![agreement](assets/agreement.png)" in body
     assert "@misc{fictional_ai_personas_1_0_0" in body and "version = {1.0.0}" in body
     assert "| persona | 0.610 | [0.520, 0.700] | 40 |" in body  # agreement.json figures
     assert "| 1880s |" in body
