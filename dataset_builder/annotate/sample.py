@@ -36,7 +36,11 @@ LABELS_FILE = paths.SAMPLE_ANNOTATIONS / "labels.yaml"
 EXPORT_FILE = paths.SAMPLE_ANNOTATIONS / "sample_export.json"
 PROJECT = "FAIP sample"
 _FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "evidence",
-           "notes")
+           "skip_mentions", "extra_mentions", "notes")
+# Per-annotator span habits (the `habits` table of labels.yaml): how each demo annotator
+# marks the extractor's AI mentions, so the three accounts' spans differ as real ones do.
+_HABITS = ("mention_determiner", "mention_max_repeats")
+_DETERMINER = re.compile(r"\b(?:the|a|an|The|A|An)\s+$")
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,34 @@ class Entry:
     labels: dict[str, dict[str, Any]]  # annotator key -> that annotator's full labels
 
 
+@dataclass(frozen=True)
+class Habits:
+    """How one annotator marks AI mentions across all passages."""
+
+    mention_determiner: bool = False  # "the robot", not "robot", for bare nouns and names
+    mention_max_repeats: int | None = None  # marks at most this many mentions of one term
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
+
+
+def load_habits(path: Path = LABELS_FILE) -> dict[str, Habits]:
+    """Annotator key -> that annotator's span habits (defaults when not listed)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = {}
+    for key in raw["annotators"]:
+        given = (raw.get("habits") or {}).get(key) or {}
+        unknown = set(given) - set(_HABITS)
+        if unknown:
+            raise UserError(f"{path}: habits of annotator {key}: unknown field(s) "
+                            f"{sorted(unknown)}; allowed: {_HABITS}")
+        repeats = given.get("mention_max_repeats")
+        if repeats is not None and (not isinstance(repeats, int) or repeats < 1):
+            raise UserError(f"{path}: habits of annotator {key}: mention_max_repeats is "
+                            f"{repeats!r}; expected a whole number >= 1 or null.")
+        out[key] = Habits(**given)
+    return out
 
 
 def load_label_table(path: Path = LABELS_FILE) -> tuple[dict[str, str], list[Entry]]:
@@ -101,14 +131,42 @@ def _find(text: str, quote: str, where: str) -> tuple[int, int] | None:
     pattern = r"\s+".join(re.escape(w) for w in quote.split())
     m = re.search(pattern, text)
     if not m:
-        console.warn(f"{LABELS_FILE.name}: {where}: evidence quote {quote!r} is no longer in "
+        console.warn(f"{LABELS_FILE.name}: {where}: quote {quote!r} is no longer in "
                      "the passage; span left out.")
         return None
     return m.start(), m.end()
 
 
+def mention_spans(labels: dict[str, Any], habits: Habits, text: str,
+                  evidence: list[dict[str, Any]], where: str) -> list[tuple[int, int]]:
+    """The ai_mention spans one annotator marks: the extractor's mentions minus the terms
+    they skip here and the repeats beyond their habit, widened to a preceding determiner
+    if that is their habit, plus the mentions the extractor missed that they add."""
+    skip = set(labels.get("skip_mentions") or [])
+    seen: dict[str, int] = {}
+    out = []
+    for ev in sorted(evidence, key=lambda e: int(e["start"])):
+        term = str(ev["term"])
+        if term in skip:
+            continue
+        seen[term.lower()] = seen.get(term.lower(), 0) + 1
+        if habits.mention_max_repeats and seen[term.lower()] > habits.mention_max_repeats:
+            continue
+        start, end = int(ev["start"]), int(ev["end"])
+        if habits.mention_determiner:
+            det = _DETERMINER.search(text[max(0, start - 5):start])
+            if det:
+                start -= len(det.group(0))
+        out.append((start, end))
+    for quote in labels.get("extra_mentions") or []:
+        found = _find(text, quote, where)
+        if found is not None:
+            out.append(found)
+    return out
+
+
 def result_for(labels: dict[str, Any], text: str, evidence: list[dict[str, Any]],
-               where: str) -> list[dict[str, Any]]:
+               where: str, habits: Habits | None = None) -> list[dict[str, Any]]:
     """One annotator's labels as a Label Studio result."""
     def choice(name: str, values: list[str]) -> dict[str, Any]:
         return {"id": f"{name}", "from_name": name, "to_name": TEXT_KEY, "type": "choices",
@@ -129,8 +187,9 @@ def result_for(labels: dict[str, Any], text: str, evidence: list[dict[str, Any]]
         out.append({"id": "role_model", "from_name": "role_model", "to_name": TEXT_KEY,
                     "type": "rating", "value": {"rating": int(labels["role_model"])}})
     if labels["ai_present"] != "absent":
-        for i, ev in enumerate(evidence):
-            out.append(span(f"m{i}", int(ev["start"]), int(ev["end"]), "ai_mention"))
+        marked = mention_spans(labels, habits or Habits(), text, evidence, where)
+        for i, (start, end) in enumerate(marked):
+            out.append(span(f"m{i}", start, end, "ai_mention"))
     for i, quote in enumerate(labels.get("evidence") or []):
         found = _find(text, quote, where)
         if found is not None:
@@ -172,6 +231,7 @@ def build_sample_export(workdir: str | Path, ls_url: str, token: str,
     passages = pd.read_parquet(workdir / "passages.parquet")
     passages = passages[passages["duplicate_of"].isna() & passages["text"].notna()]
     annotators, entries = load_label_table()
+    habits = load_habits()
     matched = match_entries(passages, entries)
     pushed = push(workdir, ls_url, project, token=token, annotators_per_task=len(annotators))
     client = lsc.connect(ls_url, token)
@@ -189,7 +249,7 @@ def build_sample_export(workdir: str | Path, ls_url: str, token: str,
                 continue
             where = f"{row['work_id']} {matched[pid].starts[:40]!r}, annotator {key}"
             result = result_for(matched[pid].labels[key], row["text"],
-                                plain(row["evidence"]) or [], where)
+                                plain(row["evidence"]) or [], where, habits[key])
             # Plausible reading times: a base per annotator plus reading speed.
             lead = round(25.0 + 8.0 * n + len(row["text"]) / (18.0 + 3 * n), 1)
             lsc.call(ls_url, "annotating", client.annotations.create, id=task.id,
