@@ -7,13 +7,13 @@ their passage, linked characters exist in the catalogue).
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.errors as pa_errors
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -49,6 +49,8 @@ _HINTS = {
     "traits are": "use trait ids from `faip taxonomy --field traits`",
     "span labels": "span labels must be ai_mention/evidence with 0 <= start < end",
     "list_of_strings": "expected a list of strings",
+    "no name or alias shared": "two characters of one work answer to one name: drop or "
+                               "qualify the alias in data/characters.csv",
 }
 
 
@@ -60,6 +62,9 @@ class Failure:
     check: str
     value: str
     hint: str
+    # 0-based position of the failing row in the validated frame (None: not about one row), so
+    # that callers can point into the file the frame came from even when ids are duplicated.
+    position: int | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -80,22 +85,43 @@ def _hint(check: str) -> str:
 
 
 def _short(value: object, limit: int = 60) -> str:
+    if isinstance(value, np.generic):
+        value = value.item()  # 5, not np.int64(5)
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _row_id(ids: pd.Series | None, index: object) -> str:
-    if index is None:
-        return "-"
+def _position(df: pd.DataFrame, label: object) -> int | None:
+    """Position of an index label that pandera reported; None if it names no single row."""
+    if label is None or (not isinstance(label, str) and pd.isna(label)):  # type: ignore[call-overload]
+        return None
     try:
-        return str(ids.iloc[int(index)]) if ids is not None else f"#{index}"  # type: ignore[call-overload]
-    except (IndexError, ValueError, TypeError):
-        return f"#{index}"
+        found = df.index.get_loc(label)
+    except (KeyError, TypeError, pd.errors.InvalidIndexError):
+        return None
+    return int(found) if isinstance(found, int | np.integer) else None
+
+
+def _row_id(ids: pd.Series | None, position: int | None) -> str:
+    if position is None:
+        return "-"
+    return str(ids.iloc[position]) if ids is not None else f"#{position}"
+
+
+def _columns_named_in(check: str, columns: pd.Index) -> list[str]:
+    """The columns a table-level check's name is about ("alias" names ``aliases``)."""
+    words = set(re.findall(r"\w+", check))
+    return [str(c) for c in columns
+            if {str(c), str(c).removesuffix("s"), str(c).removesuffix("es")} & words]
 
 
 def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
     """Check one table against its pandera model; every failing cell becomes one Failure."""
+    import pandera.errors as pa_errors
+
     id_col = ID_COLUMNS[table]
+    if not df.index.is_unique:
+        df = df.reset_index(drop=True)  # so that every failure points at exactly one row
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -105,30 +131,38 @@ def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
         else:
             return []
     ids = df[id_col] if id_col in df.columns else None
+    # A value that cannot be coerced also fails the dtype check: report the cell once.
+    not_coerced = {(c.column, _position(df, c.index)) for c in cases.itertuples(index=False)
+                   if str(c.check).startswith("coerce_dtype")}
     out: list[Failure] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, int | None]] = set()
     for case in cases.itertuples(index=False):
         check = str(case.check)
-        index = case.index if case.index is not None and not pd.isna(case.index) else None
-        row = _row_id(ids, index)
-        if check.startswith(("column_in_dataframe", "column_in_schema")):
+        position = _position(df, case.index)
+        if check.startswith("dtype(") and (case.column, position) in not_coerced:
+            continue
+        row, hint = _row_id(ids, position), _hint(check)
+        if check.startswith("column_in_dataframe"):
             column, value = str(case.failure_case), "(missing)"
+        elif check.startswith("column_in_schema"):
+            column, value = str(case.failure_case), "(unexpected)"
+            hint += " (allowed: " + ", ".join(model(table).to_schema().columns) + ")"
         elif case.schema_context == "DataFrameSchema" and " " in check:
             # A table-level check fails once per column of the row: report it once, showing
             # only the columns the check is about.
-            if (check, row) in seen:
+            if (check, position) in seen:
                 continue
-            seen.add((check, row))
+            seen.add((check, position))
             column = "(table)"
             value = ", ".join(
-                f"{c}={_short(df[c].iloc[int(index)], 24)}"
-                for c in df.columns
-                if index is not None and c in check
+                f"{c}={_short(df[c].iloc[position], 24)}"
+                for c in _columns_named_in(check, df.columns)
+                if position is not None
             )
         else:
             column = case.column if isinstance(case.column, str) else "(table)"
             value = _short(case.failure_case)
-        out.append(Failure(table, row, column, check, value, _hint(check)))
+        out.append(Failure(table, row, column, check, value, hint, position))
     return out
 
 

@@ -114,8 +114,22 @@ def test_id_must_be_a_slug(small: pd.DataFrame) -> None:
 def test_alias_shared_within_a_work_fails(small: pd.DataFrame) -> None:
     row = small.index[small["character_id"] == "primus-rur"][0]
     small.at[row, "aliases"] = ["Radius"]
-    failures = [f for f in validate_catalogue(small) if f.column == "name|aliases"]
-    assert {f.character_id for f in failures} == {"radius-rur", "primus-rur"}
+    failures = [f for f in validate_catalogue(small) if f.check.startswith("no name or alias")]
+    # One failure per clashing row, showing the names that clash.
+    assert sorted(f.row for f in failures) == ["primus-rur", "radius-rur"]
+    assert all(f.column == "(table)" and f.line is not None for f in failures)
+    primus = next(f for f in failures if f.row == "primus-rur")
+    assert primus.value == "name='Primus', aliases=['Radius']"
+
+
+def test_failures_name_the_row_of_a_filtered_frame(committed: pd.DataFrame) -> None:
+    # Index labels are not positions once rows are filtered: the line is the frame position.
+    picked = committed[committed["character_id"].isin(["radius-rur", "hal-9000"])].copy()
+    picked.loc[picked.index[1], "medium"] = "radio"
+    (failure,) = validate_catalogue(picked)
+    assert (failure.row, failure.line, failure.column) == (picked.iloc[1]["character_id"], 3,
+                                                           "medium")
+    assert str(failure).startswith(f"line 3 ({failure.row}): column medium: failed isin")
 
 
 def test_same_name_in_different_works_is_fine(small: pd.DataFrame) -> None:
@@ -127,7 +141,7 @@ def test_wrong_qid_form_fails(small: pd.DataFrame) -> None:
     small.loc[0, "wikidata_qid"] = "q11012"
     small.loc[1, "wikidata_qid"] = "Q0"
     failures = [f for f in validate_catalogue(small) if f.column == "wikidata_qid"]
-    assert [f.value for f in failures] == ["q11012", "Q0"]
+    assert [f.value for f in failures] == ["'q11012'", "'Q0'"]
 
 
 def test_bad_medium_and_embodiment_fail(small: pd.DataFrame) -> None:
@@ -158,7 +172,10 @@ def test_all_failures_are_reported_at_once(tmp_path: Path, small: pd.DataFrame) 
     path = tmp_path / "broken.csv"
     path.write_text(text, encoding="utf-8")
     failures = validate_catalogue(load_catalogue(path))
-    assert {(f.column, f.value) for f in failures} >= {("year", "nineteen"), ("medium", "opera")}
+    found = {(f.column, f.value) for f in failures}
+    assert found >= {("year", "'nineteen'"), ("medium", "'opera'")}
+    # The uncoercible year also fails the dtype check: reported once, not twice.
+    assert [f.check for f in failures if f.column == "year"] == ["coerce_dtype('int64')"]
     assert all(f.line is not None and f.line >= 2 for f in failures)
 
 
@@ -364,7 +381,7 @@ def test_cli_check_prints_every_failure(tmp_path: Path, committed: pd.DataFrame)
     out = result.output
     line_no = hal + 1
     assert f"line {line_no} (hal-9000): column medium" in out and "'cinema'" in out
-    assert f"line {line_no} (hal-9000): column year" in out and "'1068'" in out
+    assert f"line {line_no} (hal-9000): column year" in out and "bad value 1068 " in out
     assert f"line {len(lines)} (hal-9000): column character_id: failed field_uniqueness" in out
 
 

@@ -34,7 +34,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +42,7 @@ import pandas as pd
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
 from dataset_builder.paths import project_file
+from dataset_builder.validate import Failure, validate_frame
 
 COLUMNS: tuple[str, ...] = (
     "character_id", "name", "aliases", "work_title", "work_id", "year", "medium", "creator",
@@ -98,20 +99,16 @@ class ScopedName:
 
 
 @dataclass(frozen=True)
-class CatalogueFailure:
-    """One failed check, located so that a contributor can fix the CSV by hand."""
+class CatalogueFailure(Failure):
+    """A failed check located by its CSV line, so that a contributor can fix the file by hand."""
 
-    line: int | None  # CSV line (header is line 1); None for table-level failures
-    character_id: str | None
-    column: str | None
-    check: str
-    value: str
+    line: int | None = None  # CSV line (header is line 1); None for column/table-wide failures
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line is not None else "table"
-        who = f" ({self.character_id})" if self.character_id else ""
-        column = self.column or "-"
-        return f"{where}{who}: column {column}: failed {self.check}: bad value {self.value!r}"
+        who = f" ({self.row})" if self.row != "-" else ""
+        return (f"{where}{who}: column {self.column}: failed {self.check}: "
+                f"bad value {self.value} ({self.hint})")
 
 
 def default_path() -> Path:
@@ -215,63 +212,14 @@ def save_catalogue(df: pd.DataFrame, path: str | Path | None = None) -> Path:
 
 
 def validate_catalogue(df: pd.DataFrame) -> list[CatalogueFailure]:
-    """Every failed check of ``CharacterSchema`` at once (lazy validation), in row order."""
-    import pandera.errors as pa_errors
-
-    from dataset_builder.schemas.characters import CharacterSchema
-
-    try:
-        CharacterSchema.validate(df, lazy=True)
-    except pa_errors.SchemaErrors as exc:
-        return _failures(df, exc.failure_cases)
-    return []
-
-
-_TABLE_CHECKS = {
-    "column_in_schema": "unexpected column (allowed: " + ", ".join(COLUMNS) + ")",
-    "column_in_dataframe": "missing column",
-}
-
-
-def _failures(df: pd.DataFrame, cases: pd.DataFrame) -> list[CatalogueFailure]:
-    ids = df.get("character_id")
-    positions = {label: pos for pos, label in enumerate(df.index)}
-    seen: set[tuple[object, ...]] = set()
-    out: list[CatalogueFailure] = []
-    # A value that cannot be coerced also fails the dtype check; one message is enough.
-    coerce_failed = {
-        (c.index, c.column) for c in cases.itertuples(index=False)
-        if str(c.check).startswith("coerce_dtype")
-    }
-    for case in cases.itertuples(index=False):
-        if str(case.check).startswith("dtype(") and (case.index, case.column) in coerce_failed:
-            continue
-        if case.check in _TABLE_CHECKS:
-            out.append(CatalogueFailure(None, None, str(case.failure_case),
-                                        _TABLE_CHECKS[case.check], str(case.failure_case)))
-            continue
-        index = case.index
-        has_row = index is not None and not (isinstance(index, float) and pd.isna(index))
-        line = positions[index] + FIRST_DATA_LINE if has_row and index in positions else None
-        character_id = None
-        if line is not None and ids is not None:
-            cid = ids.loc[index]
-            character_id = cid if isinstance(cid, str) and cid else None
-        column = case.column if isinstance(case.column, str) else None
-        if case.schema_context == "DataFrameSchema" and line is not None:
-            # A table-level check fails whole rows; pandera lists every cell of them, so show
-            # the row once with the names that clash.
-            column = "name|aliases"
-            value = _cell([str(df.loc[index, "name"]), *alias_list(df.loc[index, "aliases"])])
-        else:
-            value = _cell(case.failure_case)
-        key = (line, column, case.check, value)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(CatalogueFailure(line, character_id, column, str(case.check), value))
-    out.sort(key=lambda f: (f.line is not None, f.line or 0, f.column or ""))
-    return out
+    """Every failed check of ``CharacterSchema`` at once (lazy validation), in CSV line order."""
+    failures = []
+    for failure in validate_frame("characters", df):
+        # Rows keep the CSV's order, so the row position gives the line even for a duplicated id.
+        line = None if failure.position is None else failure.position + FIRST_DATA_LINE
+        failures.append(CatalogueFailure(**asdict(failure), line=line))
+    failures.sort(key=lambda f: (f.line is not None, f.line or 0, f.column))
+    return failures
 
 
 # --- names for the extractor ---------------------------------------------------------------
