@@ -1,6 +1,6 @@
 """Throughput and memory of collect + extract, against grep over the same files in the same run.
 
-Usage: python benchmarks/extract.py CORPUS_DIR [--repeat 10] [--workers 2]
+Usage: python benchmarks/extract.py CORPUS_DIR [--repeat 10] [--workers 2] [--runs 3]
 
 CORPUS_DIR holds plain-text books (*.txt, e.g. Project Gutenberg files). They are copied into a
 temporary mirror (``--repeat N`` copies of each, every copy made distinct by one added line, so
@@ -67,9 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", type=Path, help="directory of plain-text books (*.txt)")
     parser.add_argument("--repeat", type=int, default=1, help="copies of the corpus (e.g. 10)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1,
+                        help="repeat collect + extract + grep, report the fastest of each "
+                             "(steadier on a shared machine; runs after the first find pandas "
+                             "and pandera already imported in this process, ~1 s less)")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir() or not any(args.corpus.glob("*.txt")):
         print(f"{args.corpus}: no *.txt files here; pass a directory of plain-text books.",
+              file=sys.stderr)
+        return 2
+
+    if args.runs < 1 or args.repeat < 1:
+        print(f"--runs {args.runs} --repeat {args.repeat}: expected whole numbers >= 1.",
               file=sys.stderr)
         return 2
 
@@ -77,27 +86,38 @@ def main(argv: list[str] | None = None) -> int:
     from dataset_builder.extract import run_extract
 
     with tempfile.TemporaryDirectory(prefix="faip-bench-") as tmp:
-        mirror, workdir = Path(tmp) / "mirror", Path(tmp) / "work"
+        mirror = Path(tmp) / "mirror"
         mirror.mkdir()
         n_files, n_bytes = make_mirror(args.corpus, mirror, args.repeat)
         mb = n_bytes / 1e6
-
-        c0, t0 = cpu_seconds(), time.perf_counter()
-        collect_files([mirror], workdir, licence="public-domain-us")
-        t_collect, c_collect = time.perf_counter() - t0, cpu_seconds() - c0
-        c0, t0 = cpu_seconds(), time.perf_counter()
-        report = run_extract(workdir, workers=args.workers)
-        t_extract, c_extract = time.perf_counter() - t0, cpu_seconds() - c0
-        rss_self, rss_child = peak_mb(resource.RUSAGE_SELF), peak_mb(resource.RUSAGE_CHILDREN)
-
         files = sorted(str(p) for p in mirror.glob("*.txt"))
-        c0, t0 = cpu_seconds(), time.perf_counter()
-        subprocess.run(["grep", "-c", "-i", "-E", grep_pattern(), *files],
-                       stdout=subprocess.DEVNULL, check=False)
-        t_grep, c_grep = time.perf_counter() - t0, cpu_seconds() - c0
+        best: dict[str, tuple[float, float]] = {}
+        for run in range(args.runs):
+            workdir = Path(tmp) / f"work{run}"  # fresh each run: collect does the full work
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            collect_files([mirror], workdir, licence="public-domain-us")
+            timed = {"collect": (time.perf_counter() - t0, cpu_seconds() - c0)}
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            report = run_extract(workdir, workers=args.workers)
+            timed["extract"] = (time.perf_counter() - t0, cpu_seconds() - c0)
+            if run == 0:  # before grep runs: a forked child first counts the driver's pages
+                rss_self = peak_mb(resource.RUSAGE_SELF)
+                rss_child = peak_mb(resource.RUSAGE_CHILDREN)
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            subprocess.run(["grep", "-c", "-i", "-E", grep_pattern(), *files],
+                           stdout=subprocess.DEVNULL, check=False)
+            timed["grep"] = (time.perf_counter() - t0, cpu_seconds() - c0)
+            for name, (wall, cpu) in timed.items():  # best run: the least disturbed by others
+                if name not in best or wall < best[name][0]:
+                    best[name] = (wall, cpu)
+            shutil.rmtree(workdir)
+    (t_collect, c_collect), (t_extract, c_extract), (t_grep, c_grep) = (
+        best["collect"], best["extract"], best["grep"]
+    )
 
     total = t_collect + t_extract
-    print(f"corpus: {n_files} files, {mb:.1f} MB (repeat {args.repeat}); "
+    print(f"corpus: {n_files} files, {mb:.1f} MB (repeat {args.repeat}); best of {args.runs} "
+          f"run(s); "
           f"workers {args.workers}; {report.n_passages} passages, "
           f"{report.n_duplicates} duplicates linked")
     # CPU seconds make the figures comparable on a machine shared with other jobs.

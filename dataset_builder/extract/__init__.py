@@ -101,7 +101,6 @@ def run_extract(
     """
     from dataset_builder import console
     from dataset_builder.extract.executors import make_executor
-    from dataset_builder.extract.sink import PassageSink
     from dataset_builder.tables import read_table, table_path
 
     min_words, max_words = target_words
@@ -114,29 +113,37 @@ def run_extract(
         raise UserError(f"--min-score {min_score}: expected a number between 0 and 1.")
     t0 = time.perf_counter()
     workdir = Path(workdir)
-    items = _work_items(read_table(workdir, "works"), table_path(workdir, "works"))
-    scoped = tuple(names) if names is not None else load_names(catalogue)
-    # Names scoped to works outside this run only slow the automaton down.
-    present = {item.work_id for item in items}
-    scoped = tuple(n for n in scoped if n.work_id is None or n.work_id in present)
-    config = ExtractConfig(min_words, max_words, min_score, scoped)
-    steps = map_steps(workdir, config)
-    shards = [items[i:i + shard_size] for i in range(0, len(items), shard_size)]
+    # Started first: worker processes spawn and import while the tables below are read.
     runner = make_executor(executor, workers)
-    totals = [StepStats(step.name) for step in steps]
-    problems: list[str] = []
-    target = table_path(workdir, "passages")
-    with PassageSink(target) as sink:
+    try:
+        items = _work_items(read_table(workdir, "works"), table_path(workdir, "works"))
+        scoped = tuple(names) if names is not None else load_names(catalogue)
+        # Names scoped to works outside this run only slow the automaton down.
+        present = {item.work_id for item in items}
+        scoped = tuple(n for n in scoped if n.work_id is None or n.work_id in present)
+        config = ExtractConfig(min_words, max_words, min_score, scoped)
+        steps = map_steps(workdir, config)
+        shards = [items[i:i + shard_size] for i in range(0, len(items), shard_size)]
+        totals = [StepStats(step.name) for step in steps]
+        problems: list[str] = []
+        target = table_path(workdir, "passages")
         results = runner.map(steps, shards)
-        for rows, stats, shard_problems in console.track(results, "extract", total=len(shards)):
-            sink.add(rows)
-            for total, part in zip(totals, stats, strict=True):
-                total.merge(part)
-            for p in shard_problems:
-                console.problem(p.message)
-                problems.append(p.message)
-        n_duplicates = sink.finish()
-        totals += [sink.dedup_stats, sink.write_stats]
+        # Imported once the workers have their shards: pandera takes a second to import.
+        from dataset_builder.extract.sink import PassageSink
+
+        with PassageSink(target) as sink:
+            for rows, stats, shard_problems in console.track(results, "extract",
+                                                             total=len(shards)):
+                sink.add(rows)
+                for total, part in zip(totals, stats, strict=True):
+                    total.merge(part)
+                for p in shard_problems:
+                    console.problem(p.message)
+                    problems.append(p.message)
+            n_duplicates = sink.finish()
+            totals += [sink.dedup_stats, sink.write_stats]
+    finally:
+        runner.close()
     return ExtractReport(
         path=target, n_works=len(items), n_passages=len(sink.keys), n_duplicates=n_duplicates,
         seconds=time.perf_counter() - t0, stats=totals, problems=problems,

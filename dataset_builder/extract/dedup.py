@@ -25,7 +25,18 @@ THRESHOLD = 0.7
 _rng = np.random.RandomState(1)  # fixed: signatures must match across runs and processes
 _A = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 _B = _rng.randint(0, 1 << 63, size=NUM_PERM, dtype=np.uint64)
-_WORD = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"[\W_]+")  # what lies between words (words are runs of [^\W_])
+# For ASCII text the words are runs of [a-z0-9] once lowered: the rest becomes a space.
+_ASCII_SEPARATORS = bytes(
+    c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)
+)
+
+
+def _words(text: str) -> bytes:
+    """The lowered words of ``text`` joined by single spaces, as UTF-8."""
+    if text.isascii():  # bytes methods do it in C, ~3x faster than the regex
+        return b" ".join(text.encode().lower().translate(_ASCII_SEPARATORS).split())
+    return _SEPARATORS.sub(" ", text.lower()).strip(" ").encode()
 
 
 _POWERS: dict[int, np.ndarray] = {}
@@ -53,8 +64,7 @@ def signature(text: str) -> np.ndarray:
     Every shingle is hashed as a polynomial over its bytes in O(1) from prefix sums, so the
     whole signature is a handful of numpy operations, with no Python loop over words.
     """
-    words = _WORD.findall(text.lower()) or [""]
-    data = np.frombuffer(" ".join(words).encode(), dtype=np.uint8).astype(np.uint64)
+    data = np.frombuffer(_words(text), dtype=np.uint8).astype(np.uint64)
     n = len(data)
     if n == 0:
         data, n = np.zeros(1, dtype=np.uint64), 1
@@ -69,8 +79,10 @@ def signature(text: str) -> np.ndarray:
     shingles = (prefix[b] - prefix[a]) * _powers(_BASE, n)[b - 1]
     shingles = np.unique(shingles)
     # Multiply-shift hashing (odd multipliers, wrapping arithmetic): no slow modulo.
-    permuted = (shingles[:, None] * _A + _B) >> np.uint64(32)
-    return permuted.min(axis=0).astype(np.uint32)
+    permuted = np.multiply.outer(shingles, _A)
+    permuted += _B
+    # The shift is monotonic, so it is taken once, after the minimum.
+    return (permuted.min(axis=0) >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass(frozen=True)
@@ -123,3 +135,4 @@ def duplicate_links(keys: Iterable[Key], threshold: float = THRESHOLD) -> dict[s
         if r != i:
             links[item.passage_id] = items[r].passage_id
     return links
+

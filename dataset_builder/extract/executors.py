@@ -25,29 +25,45 @@ class Executor(Protocol):
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
         ...
 
+    def close(self) -> None: ...
+
 
 def _run_shard(args: tuple[list[Step], list[WorkItem]]) -> ShardResult:
     steps, items = args
     return run_steps(steps, items)
 
 
+def _warm_up() -> None:
+    """Pool initializer: unpickling it imports this module, so the step modules (numpy, the
+    automaton) load in the workers while the driver is still reading tables."""
+
+
 class LocalExecutor:
     """``workers`` = 1 runs in this process; more use a process pool (spawned, so it is safe
-    from threads and behaves alike on every OS)."""
+    from threads and behaves alike on every OS). The pool starts at construction, so that the
+    workers start up while the driver prepares the work; ``close`` ends it."""
 
     def __init__(self, workers: int = 1):
         if workers < 1:
             raise UserError(f"--workers must be at least 1, got {workers}.")
         self.workers = workers
+        self._pool: Any = None
+        if workers > 1:
+            self._pool = multiprocessing.get_context("spawn").Pool(workers, _warm_up)
 
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
-        if self.workers == 1 or len(shards) <= 1:
-            for shard in shards:
-                yield run_steps(steps, shard)
-            return
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(min(self.workers, len(shards))) as pool:
-            yield from pool.imap(_run_shard, [(steps, shard) for shard in shards])
+        """Results in shard order. A pool gets the shards at once (not when the first result
+        is asked for), so the workers are busy while the driver sets up its output."""
+        if self._pool is None or len(shards) <= 1:
+            self.close()
+            return (run_steps(steps, shard) for shard in shards)
+        return self._pool.imap(_run_shard, [(steps, shard) for shard in shards])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
 
 
 class RayExecutor:
@@ -71,6 +87,9 @@ class RayExecutor:
                 ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
         self.in_flight = max(2, 2 * workers)
         self._task = ray.remote(run_steps)
+
+    def close(self) -> None:
+        """The cluster outlives the run (it may be shared); nothing to end here."""
 
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
         steps_ref = self._ray.put(steps)  # shipped once, resolved by Ray in every task

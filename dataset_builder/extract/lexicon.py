@@ -59,6 +59,12 @@ MECHANISM_CUES = re.compile(
     r"player[- ]piano|barrel[- ]organ|mere mechanism)\b"
 )
 
+# Every alternative of MECHANISM_CUES contains one of these: a context with none of them
+# cannot match, and most contexts have none (checked in tests/test_extract_prefilters.py).
+MECHANISM_KEYS = (
+    "toy", "music", "steam", "cuckoo", "watch", "jack", "player", "barrel", "mechanism",
+)
+
 # "computer" as a person who computes (astronomers' computers, insurance clerks).
 HUMAN_COMPUTER_CUES = re.compile(
     r"\b(?:human computers?|(?:lady|woman|women|girl|chief|assistant|junior|senior|skilled|"

@@ -13,10 +13,12 @@ import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import itemgetter
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]_]*\s+")
 _WORD = re.compile(r"\S+")
+_start = itemgetter(0)  # of a (start, end) span: the key for bisecting span lists
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,17 @@ def windows(
     if not hit_starts:
         return []
     paras = _raw_paragraphs(text)
-    starts = [a for a, _ in paras]
-    hit_paras = {max(0, bisect.bisect_right(starts, h) - 1) for h in hit_starts}
+    hit_paras = {max(0, bisect.bisect_right(paras, h, key=_start) - 1) for h in hit_starts}
+    # Only paragraphs with hits are looked at; the others are copied over in slices.
     units: list[tuple[int, int]] = []
-    for i, (a, b) in enumerate(paras):
-        if i in hit_paras and count_words(text, a, b) > max_words:
-            units.extend(_split_long(text, a, b, max_words))
-        else:
-            units.append((a, b))
-    unit_starts = [a for a, _ in units]
+    done = 0
+    for i in sorted(hit_paras):
+        a, b = paras[i]
+        if count_words(text, a, b) > max_words:
+            units += paras[done:i]
+            units += _split_long(text, a, b, max_words)
+            done = i + 1
+    units += paras[done:]
     unit_words: dict[int, int] = {}
 
     def words(i: int) -> int:
@@ -99,7 +103,7 @@ def windows(
             unit_words[i] = count_words(text, *units[i])
         return unit_words[i]
 
-    targets = sorted({max(0, bisect.bisect_right(unit_starts, h) - 1) for h in hit_starts})
+    targets = sorted({max(0, bisect.bisect_right(units, h, key=_start) - 1) for h in hit_starts})
     spans: list[tuple[int, int, int]] = []
     k = 0
     while k < len(targets):

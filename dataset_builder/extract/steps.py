@@ -3,12 +3,14 @@
 ``read -> detect -> segment -> score`` run per work (the map part: any executor may run them on
 any shard of works, in any process); ``dedup -> write`` need the global view and run once at
 the end in the driver (the reduce part, see :mod:`.sink`). Steps are plain picklable objects so
-that multiprocessing and Ray can ship them to workers; this module imports no pandas, so a
-spawned worker starts fast.
+that multiprocessing and Ray can ship them to workers; this module imports no pandas or
+pyarrow, so a spawned worker starts fast.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +20,6 @@ from typing import Any, Protocol
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signature
 from dataset_builder.extract.score import max_negated_score, score_window, subject_prior
-from dataset_builder.io import sha256_text
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class WorkItem:
     text_path: str
     subjects: tuple[str, ...] = ()
     text: str | None = None
+    raw: bytes | None = None  # the text's UTF-8 bytes, kept from reading until detection
     hits: list[detect.Hit] = field(default_factory=list)
     windows: list[segment.Window] = field(default_factory=list)
     passages: list[dict[str, Any]] = field(default_factory=list)
@@ -93,7 +95,8 @@ class ReadText:
             t0 = time.perf_counter()
             path = self.workdir / item.text_path
             try:
-                item.text = path.read_bytes().decode("utf-8")
+                item.raw = path.read_bytes()
+                item.text = item.raw.decode("utf-8")
             except FileNotFoundError:
                 problems.append(Problem(item.work_id, (
                     f"{path}: text of work {item.work_id} (works.parquet text_path) is missing; "
@@ -113,6 +116,13 @@ class ReadText:
             yield item
 
 
+@functools.lru_cache(maxsize=4)
+def _matcher(names: tuple[detect.Name, ...]) -> detect.Matcher:
+    """One automaton per process: every shard arrives with unpickled steps, and rebuilding the
+    DFA for each would cost more than scanning a small shard."""
+    return detect.Matcher(names)
+
+
 class Detect:
     """Find lexicon terms, catalogue names and introduced names; works without hits stop here."""
 
@@ -129,11 +139,12 @@ class Detect:
         self, items: Iterable[WorkItem], stats: StepStats, problems: list[Problem]
     ) -> Iterator[WorkItem]:
         if self._matcher is None:
-            self._matcher = detect.Matcher(self.names)
+            self._matcher = _matcher(self.names)
         for item in items:
             stats.n_in += 1
             t0 = time.perf_counter()
-            item.hits = self._matcher.find(item.text or "", item.work_id)
+            item.hits = self._matcher.find(item.text or "", item.work_id, item.raw)
+            item.raw = None
             stats.seconds += time.perf_counter() - t0
             stats.add("hits", len(item.hits))
             if item.hits:
@@ -212,7 +223,8 @@ class Score:
                 "char_start": window.start,
                 "char_end": window.end,
                 "text": passage_text,
-                "text_sha256": sha256_text(passage_text),
+                # = io.sha256_text, without importing pyarrow into the workers
+                "text_sha256": hashlib.sha256(passage_text.encode()).hexdigest(),
                 "n_words": window.n_words,
                 "score": score,
                 "evidence": [

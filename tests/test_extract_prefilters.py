@@ -1,0 +1,151 @@
+"""The fast paths of the extractor give exactly what the slow, obvious code gives.
+
+The matcher scans UTF-8 bytes and maps byte offsets back to characters; the cue regexes are
+guarded by cheap prefilters; dedup builds its word string with bytes methods for ASCII text.
+Each is checked here against the plain definition it replaces, on the fixture texts and on
+generated text (ASCII and not: curly quotes, accents, long s, the Kelvin sign, emoji).
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataset_builder.extract import lexicon as lx
+from dataset_builder.extract.dedup import _words
+from dataset_builder.extract.detect import (
+    Matcher,
+    case_variants,
+    maybe_agency_before,
+    maybe_mechanism,
+    maybe_metaphor,
+)
+from tests.extract_fixtures import NAMES, WORKS, fixture_text
+
+# Words and separators that make the cues fire (or nearly) when glued together at random.
+PIECES = [
+    "robot", "Robot", "ROBOTS", "android", "Tik-Tok", "thinking machine", "said", "SAID",
+    "ſaid", "asked", "Knew", "\u212anew", "the", "a", "an", "some", "mere", "like", "as if he were",
+    "nothing but", "is but", "music-box", "clockwork toy", "steam engine", "watchmaker",
+    "jack-in-the-box", "barrel organ", "mere mechanism", "café", "naïve", "İ", "ß", "😀",
+    " ", "  ", "\n", "\n\n", ", ", ".", "“", "”", "’", "—", "_", "-", "x", "said the robot",
+]
+texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+
+
+def fixture_texts() -> list[str]:
+    return [fixture_text(name) for name, _ in WORKS.values()]
+
+
+def reference_hits(text: str) -> set[tuple[int, int, str]]:
+    """Every case variant of every term, found with str.find over the text itself."""
+    keys = {v for term in lx.LEXICON for v in case_variants(term)}
+    keys |= {v for name in NAMES for v in case_variants(name.surface)}
+    found = set()
+    for key in keys:
+        at = text.find(key)
+        while at >= 0:
+            before = text[at - 1] if at else " "
+            after = text[at + len(key)] if at + len(key) < len(text) else " "
+            if not (before.isalnum() or after.isalnum()):
+                found.add((at, at + len(key), key))
+            at = text.find(key, at + 1)
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_byte_scan_finds_the_same_spans_as_a_str_search(text: str) -> None:
+    hits = Matcher(NAMES).find(text, "local:tiktok")
+    for hit in hits:
+        assert text[hit.start:hit.end] == hit.term
+    lexical = {(h.start, h.end, h.term) for h in hits if h.kind != "introduced_name"}
+    # Hits are the longest of overlapping matches; every reference match is covered by one.
+    reference = reference_hits(text)
+    assert lexical <= reference
+    for start, end, _ in reference:
+        assert any(h.start <= start and end <= h.end or h.start < end and start < h.end
+                   for h in hits)
+
+
+def test_raw_bytes_and_str_give_the_same_hits() -> None:
+    matcher = Matcher(NAMES)
+    for text in [*fixture_texts(), "“Robot,” said Tik-Tok — the robot’s friend, Jerry, the robot."]:
+        plain = matcher.find(text, "local:tiktok")
+        given_raw = matcher.find(text, "local:tiktok", text.encode())
+        assert [(h.start, h.end, h.term, h.flags) for h in plain] == [
+            (h.start, h.end, h.term, h.flags) for h in given_raw
+        ]
+
+
+def _windows(text: str, width: int) -> list[str]:
+    return [text[max(0, i - width):i] for i in range(len(text) + 1)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts)
+def test_prefilters_never_reject_a_match(text: str) -> None:
+    for window in _windows(text, 40):
+        if lx.METAPHOR_BEFORE.search(window):
+            assert maybe_metaphor(window), window
+        if lx.AGENCY_BEFORE.search(window):
+            assert maybe_agency_before(window), window
+        if lx.MECHANISM_CUES.search(window.lower()):
+            assert maybe_mechanism(window.lower()), window
+
+
+def test_prefilters_never_reject_a_match_in_the_fixture_texts() -> None:
+    checked = 0
+    for text in fixture_texts():
+        for window in _windows(text, 40):
+            if lx.METAPHOR_BEFORE.search(window):
+                assert maybe_metaphor(window), window
+                checked += 1
+            if lx.AGENCY_BEFORE.search(window):
+                assert maybe_agency_before(window), window
+                checked += 1
+    assert checked > 10
+
+
+def test_prefilters_reject_ordinary_text() -> None:
+    assert not maybe_metaphor("He walked slowly to the door and saw the ")
+    assert not maybe_agency_before("walked slowly to the door and the ")
+    assert not maybe_mechanism("the robot stood by the window in the rain")
+    assert maybe_metaphor("worked like a ") and maybe_agency_before("said the old ")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in pattern:
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def test_every_mechanism_cue_contains_a_key() -> None:
+    body = re.fullmatch(r"\\b\(\?:(.*)\)\\b", lx.MECHANISM_CUES.pattern, re.DOTALL)
+    assert body is not None
+    alternatives = _top_level_alternatives(body.group(1))
+    assert len(alternatives) >= 10
+    for alternative in alternatives:
+        assert any(key in alternative for key in lx.MECHANISM_KEYS), alternative
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(texts, st.text(max_size=200)))
+def test_dedup_words_match_the_regex_definition(text: str) -> None:
+    expected = " ".join(re.findall(r"[^\W_]+", text.lower())).encode()
+    assert _words(text) == expected
+
+
+def test_an_empty_catalogue_surface_matches_nothing() -> None:
+    from dataset_builder.extract.detect import Name
+
+    hits = Matcher([Name("", "nobody", None)]).find("The robot said nothing.", "local:x")
+    assert [(h.term, h.kind) for h in hits] == [("robot", "lexicon")]
