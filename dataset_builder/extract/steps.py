@@ -79,13 +79,16 @@ class Step(Protocol):
     ) -> Iterator[WorkItem]: ...
 
 
-class ReadText:
-    """Load the cleaned text of each work from the work directory."""
+class PerWorkStep:
+    """The loop every map step shares: count works in and out and time the work done.
 
-    name = "read"
+    A step only says, in ``process``, what it does to one work and whether the work goes on.
+    """
 
-    def __init__(self, workdir: str | Path):
-        self.workdir = Path(workdir)
+    name = "step"
+
+    def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
+        raise NotImplementedError
 
     def run(
         self, items: Iterable[WorkItem], stats: StepStats, problems: list[Problem]
@@ -93,27 +96,40 @@ class ReadText:
         for item in items:
             stats.n_in += 1
             t0 = time.perf_counter()
-            path = self.workdir / item.text_path
-            try:
-                item.raw = path.read_bytes()
-                item.text = item.raw.decode("utf-8")
-            except FileNotFoundError:
-                problems.append(Problem(item.work_id, (
-                    f"{path}: text of work {item.work_id} (works.parquet text_path) is missing; "
-                    "rerun `faip collect` for this work. Skipped."
-                )))
-                continue
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(Problem(item.work_id, (
-                    f"{path}: cannot read the text of work {item.work_id} as UTF-8 ({exc}); "
-                    "rerun `faip collect` for this work. Skipped."
-                )))
-                continue
-            finally:
-                stats.seconds += time.perf_counter() - t0
-            stats.add("chars", len(item.text))
-            stats.n_out += 1
-            yield item
+            keep = self.process(item, stats, problems)
+            stats.seconds += time.perf_counter() - t0
+            if keep:
+                stats.n_out += 1
+                yield item
+
+
+class ReadText(PerWorkStep):
+    """Load the cleaned text of each work from the work directory."""
+
+    name = "read"
+
+    def __init__(self, workdir: str | Path):
+        self.workdir = Path(workdir)
+
+    def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
+        path = self.workdir / item.text_path
+        try:
+            item.raw = path.read_bytes()
+            item.text = item.raw.decode("utf-8")
+        except FileNotFoundError:
+            problems.append(Problem(item.work_id, (
+                f"{path}: text of work {item.work_id} (works.parquet text_path) is missing; "
+                "rerun `faip collect` for this work. Skipped."
+            )))
+            return False
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(item.work_id, (
+                f"{path}: cannot read the text of work {item.work_id} as UTF-8 ({exc}); "
+                "rerun `faip collect` for this work. Skipped."
+            )))
+            return False
+        stats.add("chars", len(item.text))
+        return True
 
 
 @functools.lru_cache(maxsize=4)
@@ -123,7 +139,7 @@ def _matcher(names: tuple[detect.Name, ...]) -> detect.Matcher:
     return detect.Matcher(names)
 
 
-class Detect:
+class Detect(PerWorkStep):
     """Find lexicon terms, catalogue names and introduced names; works without hits stop here."""
 
     name = "detect"
@@ -135,24 +151,16 @@ class Detect:
     def __getstate__(self) -> dict[str, Any]:
         return {"names": self.names, "_matcher": None}  # the automaton is rebuilt per process
 
-    def run(
-        self, items: Iterable[WorkItem], stats: StepStats, problems: list[Problem]
-    ) -> Iterator[WorkItem]:
+    def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
         if self._matcher is None:
             self._matcher = _matcher(self.names)
-        for item in items:
-            stats.n_in += 1
-            t0 = time.perf_counter()
-            item.hits = self._matcher.find(item.text or "", item.work_id, item.raw)
-            item.raw = None
-            stats.seconds += time.perf_counter() - t0
-            stats.add("hits", len(item.hits))
-            if item.hits:
-                stats.n_out += 1
-                yield item
+        item.hits = self._matcher.find(item.text or "", item.work_id, item.raw)
+        item.raw = None
+        stats.add("hits", len(item.hits))
+        return bool(item.hits)
 
 
-class Segment:
+class Segment(PerWorkStep):
     """Cut paragraph-aligned windows around the hits."""
 
     name = "segment"
@@ -163,23 +171,15 @@ class Segment:
         # detective called "The Thinking Machine" 500 times costs nothing more).
         self.clean_anchors = min_score > max_negated_score()
 
-    def run(
-        self, items: Iterable[WorkItem], stats: StepStats, problems: list[Problem]
-    ) -> Iterator[WorkItem]:
-        for item in items:
-            stats.n_in += 1
-            t0 = time.perf_counter()
-            anchors = [h for h in item.hits if not (self.clean_anchors and h.negative)]
-            starts = [h.start for h in anchors]
-            item.windows = segment.windows(item.text or "", starts, self.min_words, self.max_words)
-            stats.seconds += time.perf_counter() - t0
-            stats.add("windows", len(item.windows))
-            if item.windows:
-                stats.n_out += 1
-                yield item
+    def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
+        anchors = [h for h in item.hits if not (self.clean_anchors and h.negative)]
+        starts = [h.start for h in anchors]
+        item.windows = segment.windows(item.text or "", starts, self.min_words, self.max_words)
+        stats.add("windows", len(item.windows))
+        return bool(item.windows)
 
 
-class Score:
+class Score(PerWorkStep):
     """Score each window, keep those at or above ``min_score`` as passage rows."""
 
     name = "score"
@@ -187,19 +187,11 @@ class Score:
     def __init__(self, min_score: float):
         self.min_score = min_score
 
-    def run(
-        self, items: Iterable[WorkItem], stats: StepStats, problems: list[Problem]
-    ) -> Iterator[WorkItem]:
-        for item in items:
-            stats.n_in += 1
-            t0 = time.perf_counter()
-            item.passages = list(self._passages(item))
-            item.text, item.hits, item.windows = None, [], []  # free the text early
-            stats.seconds += time.perf_counter() - t0
-            stats.add("passages", len(item.passages))
-            if item.passages:
-                stats.n_out += 1
-                yield item
+    def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
+        item.passages = list(self._passages(item))
+        item.text, item.hits, item.windows = None, [], []  # free the text early
+        stats.add("passages", len(item.passages))
+        return bool(item.passages)
 
     def _passages(self, item: WorkItem) -> Iterator[dict[str, Any]]:
         text = item.text or ""
