@@ -21,6 +21,7 @@ import pandas as pd
 
 from dataset_builder.annotate.config import TEXT_KEY
 from dataset_builder.annotate.pseudonym import pseudonymise, user_identity
+from dataset_builder.io import sha256_text
 from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID, SEMVER
 from dataset_builder.taxonomy import Field, Taxonomy
 
@@ -189,7 +190,7 @@ def content_fingerprint(row: Mapping[str, Any]) -> str:
     """Hash of an annotation's labels and update time: equal iff nothing changed."""
     payload = {k: plain(row[k]) for k in LABEL_COLUMNS} | {"updated_at": row["updated_at"]}
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return sha256_text(data)
 
 
 def plain(value: Any) -> Any:
