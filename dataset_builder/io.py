@@ -9,10 +9,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _CHUNK = 1 << 20
 
@@ -59,6 +59,8 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
 
 def atomic_write_parquet(path: str | os.PathLike[str], table: pa.Table, **kwargs: Any) -> None:
     """Write a parquet file atomically; extra keyword arguments go to ``pq.write_table``."""
+    import pyarrow.parquet as pq  # here: worker processes use this module without pyarrow
+
     with atomic_open(path, "wb") as handle:
         pq.write_table(table, handle, **kwargs)
 

@@ -61,7 +61,10 @@ def test_html_to_text_blocks_and_entities() -> None:
     assert html_to_text(markup) == "Ab c\n\none\n\ntwo & three"
 
 
-def test_bad_files_each_fail_with_one_line_and_the_rest_is_collected(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_bad_files_each_fail_with_one_line_and_the_rest_is_collected(
+    tmp_path: Path, workers: str
+) -> None:
     src = tmp_path / "src"
     src.mkdir()
     (src / "good.txt").write_text("A robot walked into town.\n", encoding="utf-8")
@@ -74,7 +77,7 @@ def test_bad_files_each_fail_with_one_line_and_the_rest_is_collected(tmp_path: P
     args = ["collect", "files", str(src / "good.txt"), str(src / "binary.txt"),
             str(src / "empty.md"), str(src / "page.txt"), str(src / "broken.epub"),
             str(src / "good.md"), str(src / "book.pdf"), str(src / "missing.txt"),
-            "--licence", "public-domain-us", "-w", str(tmp_path / "w")]
+            "--licence", "public-domain-us", "--workers", workers, "-w", str(tmp_path / "w")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: local:")]
@@ -85,6 +88,39 @@ def test_bad_files_each_fail_with_one_line_and_the_rest_is_collected(tmp_path: P
         assert needle in joined
     assert "7 work(s) failed" in result.stderr
     assert list(_works(tmp_path / "w").index) == ["local:good"]
+
+
+def test_worker_processes_collect_exactly_what_one_process_does(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, case in header_cases().items():
+        (src / name).write_bytes((HEADERS_DIR / name).read_bytes())
+        assert case["body"]  # every header variant has a body to compare
+    (src / "notes.md").write_text("# A Robot's Diary\n\nDay one.\n", encoding="utf-8")
+    (src / "binary.txt").write_bytes(b"\x00\x01")
+    make_epub(src / "mind.epub", "The Mind", "Ida Fixture", "de-AT", ["<p>Es denkt.</p>"])
+    one = collect_files([src], tmp_path / "one", licence="cc-by-4.0", workers=1)
+    two = collect_files([src], tmp_path / "two", licence="cc-by-4.0", workers=2)
+    assert one.collected == two.collected and len(one.collected) >= 5
+    assert [w for w, _ in one.failed] == [w for w, _ in two.failed] == ["local:binary"]
+    assert _works(tmp_path / "one").equals(_works(tmp_path / "two"))
+    texts = {p.name: p.read_bytes() for p in (tmp_path / "one" / "texts").iterdir()}
+    assert texts == {p.name: p.read_bytes() for p in (tmp_path / "two" / "texts").iterdir()}
+    # A rerun in parallel finds every text in place and writes nothing.
+    again = collect_files([src], tmp_path / "two", licence="cc-by-4.0", workers=2)
+    assert again.collected == [] and sorted(again.skipped) == sorted(two.collected)
+
+
+@pytest.mark.parametrize("damage", [b"", b"X"])
+def test_a_damaged_cached_text_is_written_again(tmp_path: Path, damage: bytes) -> None:
+    (tmp_path / "robot.txt").write_text("The robot spoke.\n", encoding="utf-8")
+    collect_files([tmp_path / "robot.txt"], tmp_path / "w", licence="cc-by-4.0")
+    cached = tmp_path / "w" / _works(tmp_path / "w").loc["local:robot", "text_path"]
+    good = cached.read_bytes()
+    # Same length with one byte changed, or truncated: both must be caught.
+    cached.write_bytes(good[:-1] + damage)
+    report = collect_files([tmp_path / "robot.txt"], tmp_path / "w", licence="cc-by-4.0")
+    assert report.collected == ["local:robot"] and cached.read_bytes() == good
 
 
 def test_unknown_licence_is_refused(tmp_path: Path) -> None:

@@ -108,8 +108,12 @@ def gutenberg(
               help="Licence of these texts; only redistributable ones are released as text.")
 @click.option("--language", default="en", show_default=True,
               help="ISO 639 language code (EPUBs use their own dc:language).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Processes that decode and clean files in parallel (same result).")
 @_workdir
-def files(paths: tuple[Path, ...], licence: str, language: str, workdir: Path) -> None:
+def files(
+    paths: tuple[Path, ...], licence: str, language: str, workers: int, workdir: Path
+) -> None:
     """Collect local .txt, .md and .epub files (folders are searched) as local:<slug> works.
 
     The work id is `local:` + a slug of the file name without its extension. Gutenberg
@@ -117,7 +121,7 @@ def files(paths: tuple[Path, ...], licence: str, language: str, workdir: Path) -
     """
     from dataset_builder.collect.files import collect_files
 
-    _finish(collect_files(paths, workdir, licence=licence, language=language))
+    _finish(collect_files(paths, workdir, licence=licence, language=language, workers=workers))
 
 
 @collect.command()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dataset_builder.errors import UserError
@@ -140,18 +141,22 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if end < 0 else end
 
 
-def _marker_lines(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """(start, end) of every line overlapping [lo, hi) that contains one of ``_LITERALS``."""
-    lines = set()
-    for literal in _LITERALS:
-        at = text.find(literal, lo, hi)
-        while at >= 0:
-            start = text.rfind("\n", 0, at) + 1
-            end = text.find("\n", at)
-            end = len(text) if end < 0 else end
-            lines.add((start, end))
-            at = text.find(literal, end, hi)
-    return sorted(lines)
+def _marker_lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of every line overlapping [lo, hi) that contains one of ``_LITERALS``, in
+    text order, found lazily: the footer search stops at its first marker instead of visiting
+    every "Gutenberg" of the licence that follows it."""
+    nexts = [text.find(literal, lo, hi) for literal in _LITERALS]
+    while True:
+        found = [at for at in nexts if at >= 0]
+        if not found:
+            return
+        at = min(found)
+        start = text.rfind("\n", 0, at) + 1
+        end = _line_end(text, at)
+        yield start, end
+        for i, literal in enumerate(_LITERALS):
+            if 0 <= nexts[i] < end:  # this line is done: look after it
+                nexts[i] = text.find(literal, end, hi)
 
 
 def _start_marker_end(text: str, line_end: int) -> int:

@@ -9,15 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder import console
-from dataset_builder.collect.clean import clean_bytes, clean_str
-from dataset_builder.collect.epub import read_epub
+from dataset_builder.collect.local import SUFFIXES, LocalText, read_all
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.errors import UserError
 from dataset_builder.schemas._common import LICENCES
 
-SUFFIXES = (".txt", ".md", ".epub")
 _SLUG_RE = re.compile(r"[^a-z0-9._-]+")
-_MD_TITLE_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 
 
 def slug(stem: str) -> str:
@@ -42,60 +39,57 @@ def collect_files(
     workdir: str | Path,
     licence: str,
     language: str = "en",
+    workers: int = 1,
 ) -> CollectReport:
     """Collect each file (folders are searched for .txt/.md/.epub) into ``workdir``.
 
     Every work gets ``licence`` (one of schemas._common.LICENCES). Gutenberg boilerplate is
     stripped if the file has it. A bad file is reported and the others are still collected.
+    ``workers`` > 1 cleans the files in that many processes; the result is the same.
     """
     if licence not in LICENCES:
         raise UserError(f"--licence {licence!r} is not one of: {', '.join(LICENCES)}.")
+    if workers < 1:
+        raise UserError(f"--workers must be at least 1, got {workers}.")
     report = CollectReport()
     store = WorkStore(workdir)
     seen: dict[str, Path] = {}
-    files = _expand(paths)
+    jobs: list[tuple[str, Path]] = []
+    for path in _expand(paths):
+        work_id = f"local:{slug(path.stem)}"
+        if work_id in seen:
+            report.fail(work_id, f"{path}: same id as {seen[work_id]}; rename one of them.")
+            continue
+        seen[work_id] = path
+        jobs.append((work_id, path))
     try:
-        for path in console.track(files, "collect files", total=len(files)):
-            work_id = f"local:{slug(path.stem)}"
-            if work_id in seen:
-                report.fail(work_id, f"{path}: same id as {seen[work_id]}; rename one of them.")
-                continue
-            seen[work_id] = path
-            report.attempt(work_id, partial(_collect_file, path, work_id, licence, language, store))
+        results = read_all([path for _, path in jobs], Path(workdir), workers)
+        for (work_id, path), result in console.track(zip(jobs, results, strict=True),
+                                                     "collect files", total=len(jobs)):
+            report.attempt(work_id, partial(_store, store, path, work_id, licence, language,
+                                            result))
     finally:
         store.save()
     console.info(f"collect files: {report.summary()}")
     return report
 
 
-def _collect_file(path: Path, work_id: str, licence: str, language: str, store: WorkStore) -> bool:
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise UserError(
-            f"{path}: unsupported file type {suffix or '(none)'}; use .txt, .md or .epub."
-        )
-    if not path.is_file():
-        raise UserError(f"{path}: file not found.")
-    data = path.read_bytes()
+def _store(store: WorkStore, path: Path, work_id: str, licence: str, language: str,
+           result: LocalText | UserError) -> bool:
+    if isinstance(result, UserError):
+        raise result
     meta: dict[str, Any] = {
         "work_id": work_id,
         "source": "local",
-        "title": path.stem.replace("_", " ").replace("-", " ").strip() or path.stem,
-        "authors": [],
+        "title": result.title
+        or path.stem.replace("_", " ").replace("-", " ").strip() or path.stem,
+        "authors": result.authors,
         "year": None,
-        "language": language,
+        # EPUB metadata says "en-GB" where works want "en"; --language is taken as given.
+        "language": (result.language or language).split("-")[0]
+        if path.suffix.lower() == ".epub" else language,
         "subjects": [],
         "source_url": "",  # never a local path: it would leak the user's folders into releases
         "licence": licence,
     }
-    if suffix == ".epub":
-        book = read_epub(data, str(path))
-        cleaned = clean_str(book.text, str(path))
-        meta["title"] = book.title or meta["title"]
-        meta["authors"] = book.authors
-        meta["language"] = (book.language or language).split("-")[0]
-    else:
-        cleaned = clean_bytes(data, (), str(path))
-        if suffix == ".md" and (heading := _MD_TITLE_RE.search(cleaned.text[:5000])):
-            meta["title"] = heading.group(1).strip()
-    return store.put(meta, cleaned.text)
+    return store.put_stored(meta, result.stored)

@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from dataset_builder import console
+from dataset_builder.collect.texts import StoredText, store_text, text_path
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_write_text, sha256_file, sha256_text
+from dataset_builder.io import sha256_text
 from dataset_builder.schemas._common import LICENCES, WORK_ID
 from dataset_builder.tables import table_path, write_table
 
@@ -110,19 +111,22 @@ class WorkStore:
     def put(self, meta: dict[str, Any], text: str) -> bool:
         """Store ``text`` and its row; return False if the row and text were already there."""
         digest = sha256_text(text)
-        row = {
-            **meta,
-            "sha256": digest,
-            "n_chars": len(text),
-            "text_path": f"texts/{digest}.txt",
-        }
+        row = self._row(meta, digest, len(text))  # checked before anything is written
+        return self._record(row, store_text(self.workdir, text, digest))
+
+    def put_stored(self, meta: dict[str, Any], stored: StoredText) -> bool:
+        """The row of a text a worker process has already stored (see ``collect.local``)."""
+        return self._record(self._row(meta, stored.sha256, stored.n_chars), stored)
+
+    @staticmethod
+    def _row(meta: dict[str, Any], digest: str, n_chars: int) -> dict[str, Any]:
+        row = {**meta, "sha256": digest, "n_chars": n_chars, "text_path": text_path(digest)}
         row = {c: row[c] for c in COLUMNS}
         check_row(row)
-        text_file = self.workdir / row["text_path"]
-        have_text = text_file.exists() and sha256_file(text_file) == digest
-        if not have_text:
-            atomic_write_text(text_file, text)
-        if have_text and self.rows.get(row["work_id"]) == row:
+        return row
+
+    def _record(self, row: dict[str, Any], stored: StoredText) -> bool:
+        if stored.existed and self.rows.get(row["work_id"]) == row:
             return False
         self.rows[row["work_id"]] = row
         self._dirty = True

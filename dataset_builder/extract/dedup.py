@@ -59,30 +59,66 @@ _BASE_INV = pow(_BASE, -1, 1 << 64)
 
 
 def signature(text: str) -> np.ndarray:
-    """MinHash signature (uint32, NUM_PERM values) of the word 5-shingles of ``text``.
+    """MinHash signature (uint32, NUM_PERM values) of the word 5-shingles of ``text``."""
+    return signatures([text])[0]
 
-    Every shingle is hashed as a polynomial over its bytes in O(1) from prefix sums, so the
-    whole signature is a handful of numpy operations, with no Python loop over words.
+
+_EMPTY = (_B >> np.uint64(32)).astype(np.uint32)  # the signature of a text without words
+_CHUNK_SHINGLES = 8192  # shingles hashed at once: the (NUM_PERM x shingles) array stays in cache
+
+
+def signatures(texts: list[str]) -> np.ndarray:
+    """MinHash signatures of many texts at once, one row each (``len(texts)`` x NUM_PERM).
+
+    Every shingle is hashed as a polynomial over its bytes in O(1) from prefix sums over all
+    the texts' words laid end to end, and each text's minimum is one ``minimum.reduceat``: a
+    work's passages cost a handful of numpy calls together rather than each.
     """
-    data = np.frombuffer(_words(text), dtype=np.uint8).astype(np.uint64)
+    out = np.empty((len(texts), NUM_PERM), dtype=np.uint32)
+    words = [_words(text) for text in texts]
+    chunk: list[int] = []
+    size = 0
+    for i, w in enumerate(words):
+        if not w:
+            out[i] = _EMPTY
+            continue
+        chunk.append(i)
+        size += len(w) // 2 + 1
+        if size >= _CHUNK_SHINGLES:
+            out[chunk] = _signatures([words[j] for j in chunk])
+            chunk, size = [], 0
+    if chunk:
+        out[chunk] = _signatures([words[j] for j in chunk])
+    return out
+
+
+def _signatures(words: list[bytes]) -> np.ndarray:
+    """Signatures of non-empty word strings (see ``_words``)."""
+    data = np.frombuffer(b" ".join(words), dtype=np.uint8).astype(np.uint64)
     n = len(data)
-    if n == 0:
-        data, n = np.zeros(1, dtype=np.uint64), 1
-    # prefix[i] = sum_{j<i} c_j * B^-j; hash(a, b) = (prefix[b] - prefix[a]) * B^(b-1)
+    # prefix[i] = sum_{j<i} c_j * B^-j; hash(a, b) = (prefix[b] - prefix[a]) * B^(b-1) does not
+    # depend on where the shingle lies, so the texts can share one array.
     prefix = np.zeros(n + 1, dtype=np.uint64)
     np.cumsum(data * _powers(_BASE_INV, n), dtype=np.uint64, out=prefix[1:])
     spaces = np.flatnonzero(data == 32)
     starts = np.concatenate(([0], spaces + 1))
     ends = np.concatenate((spaces, [n]))
-    k = min(SHINGLE, len(starts))
-    a, b = starts[: len(starts) - k + 1], ends[k - 1:]
+    n_words = np.array([w.count(b" ") + 1 for w in words], dtype=np.int64)
+    first_word = np.concatenate(([0], np.cumsum(n_words)[:-1]))
+    k = np.minimum(SHINGLE, n_words)  # a text shorter than a shingle is one shingle
+    n_shingles = n_words - k + 1
+    first_shingle = np.concatenate(([0], np.cumsum(n_shingles)[:-1]))
+    # Word index of every shingle's first word, text by text.
+    at = np.arange(int(n_shingles.sum())) - np.repeat(first_shingle - first_word, n_shingles)
+    a, b = starts[at], ends[at + np.repeat(k, n_shingles) - 1]
     shingles = (prefix[b] - prefix[a]) * _powers(_BASE, n)[b - 1]
-    shingles = np.unique(shingles)
-    # Multiply-shift hashing (odd multipliers, wrapping arithmetic): no slow modulo.
-    permuted = np.multiply.outer(shingles, _A)
-    permuted += _B
+    # Multiply-shift hashing (odd multipliers, wrapping arithmetic): no slow modulo. One row
+    # per permutation, so each minimum runs over contiguous memory (~4x faster than columns).
+    permuted = np.multiply.outer(_A, shingles)
+    permuted += _B[:, None]
     # The shift is monotonic, so it is taken once, after the minimum.
-    return (permuted.min(axis=0) >> np.uint64(32)).astype(np.uint32)
+    minima = np.minimum.reduceat(permuted, first_shingle, axis=1)
+    return (minima.T >> np.uint64(32)).astype(np.uint32)
 
 
 @dataclass(frozen=True)

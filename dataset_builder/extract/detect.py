@@ -248,7 +248,11 @@ def _is_metaphor(text: str, hit: Hit) -> bool:
     return maybe_metaphor(window) and bool(lx.METAPHOR_BEFORE.search(window))
 
 
-def _agency(text: str, hit: Hit) -> bool:
+def acts(text: str, hit: Hit) -> bool:
+    """Whether the hit speaks, thinks or decides ("the robot said", "asked Tik-Tok").
+
+    Asked by the scorer only for clean hits, and only until one in a window acts: most hits
+    never need it."""
     if lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40):
         return True
     lo = max(0, hit.start - 30)
@@ -273,19 +277,20 @@ def _titled_midsentence(text: str, hit: Hit) -> bool:
 def _in_heading(text: str, hit: Hit) -> bool:
     """A title line standing alone ("THE MISERLY ROBOT", "Ely's Automatic Housemaid.")."""
     start = text.rfind("\n", 0, hit.start) + 1
+    # Most hits sit in running text: a line that does not follow a blank line is no heading.
+    if start >= 2 and text[start - 2:start] != "\n\n":
+        return False
     end = text.find("\n", hit.end)
     end = len(text) if end < 0 else end
     line = text[start:end].strip()
-    if len(line) > 60 or text[max(0, start - 2):start] not in ("\n\n", "\n") and start:
+    if len(line) > 60 or text[end:end + 2] not in ("\n\n", ""):
         return False
-    alone = (start < 2 or text[start - 2:start] == "\n\n") and text[end:end + 2] in ("\n\n", "")
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > 3]
-    titled = line.isupper() or (bool(words) and all(w[0].isupper() for w in words))
-    return alone and titled
+    return line.isupper() or (bool(words) and all(w[0].isupper() for w in words))
 
 
 def flag_context(text: str, hits: list[Hit]) -> None:
-    """Mark each hit with the cues around it (negative: metaphor, mechanism...; agency)."""
+    """Mark each hit with the negative cues around it (metaphor, mechanism, heading...)."""
     contexts: dict[int, str] = {}
 
     def context(hit: Hit) -> str:
@@ -319,5 +324,3 @@ def flag_context(text: str, hits: list[Hit]) -> None:
                 hit.flags.add("tool")
         if _in_heading(text, hit):
             hit.flags.add("heading")
-        if _agency(text, hit):
-            hit.flags.add("agency")

@@ -7,7 +7,6 @@ passages in the same order.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 
 from dataset_builder.errors import UserError
 from dataset_builder.extract.steps import Problem, Step, StepStats, WorkItem, run_steps
+from dataset_builder.processes import worker_context
 
 ShardResult = tuple[list[dict[str, Any]], list[StepStats], list[Problem]]
 
@@ -34,14 +34,15 @@ def _run_shard(args: tuple[list[Step], list[WorkItem]]) -> ShardResult:
 
 
 def _warm_up() -> None:
-    """Pool initializer: unpickling it imports this module, so the step modules (numpy, the
-    automaton) load in the workers while the driver is still reading tables."""
+    """Pool initializer: unpickling it imports this module (unless the fork server already
+    has), so the step modules (numpy, the automaton) load in the workers while the driver is
+    still reading tables."""
 
 
 class LocalExecutor:
-    """``workers`` = 1 runs in this process; more use a process pool (spawned, so it is safe
-    from threads and behaves alike on every OS). The pool starts at construction, so that the
-    workers start up while the driver prepares the work; ``close`` ends it."""
+    """``workers`` = 1 runs in this process; more use a process pool (see
+    :func:`dataset_builder.processes.worker_context`). The pool starts at construction, so that
+    the workers start up while the driver prepares the work; ``close`` ends it."""
 
     def __init__(self, workers: int = 1):
         if workers < 1:
@@ -49,7 +50,8 @@ class LocalExecutor:
         self.workers = workers
         self._pool: Any = None
         if workers > 1:
-            self._pool = multiprocessing.get_context("spawn").Pool(workers, _warm_up)
+            context = worker_context(__name__)  # this module brings in the steps
+            self._pool = context.Pool(workers, _warm_up)
 
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
         """Results in shard order. A pool gets the shards at once (not when the first result

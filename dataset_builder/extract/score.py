@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dataset_builder.extract.detect import Hit
+from dataset_builder.extract.detect import Hit, acts
 from dataset_builder.extract.lexicon import AI_SUBJECT_CUES
 
 _PER_EXTRA_HIT = 0.06
@@ -35,16 +35,17 @@ def subject_prior(subjects: Sequence[str]) -> bool:
     return any(cue in text for cue in AI_SUBJECT_CUES)
 
 
-def score_window(hits: Sequence[Hit], window_text: str, prior: bool) -> float:
+def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
+    """The score of the window ``text[start:end]`` holding ``hits``."""
     clean = [h for h in hits if not h.negative]
     if not clean:
         best = max((h.weight for h in hits), default=0.0)
         return round(best * _NEGATED, 4)
     score = max(h.weight for h in clean)
     score += _PER_EXTRA_HIT * min(_MAX_EXTRA_HITS, len(clean) - 1)
-    if any("agency" in h.flags for h in clean):
+    if any(acts(text, h) for h in clean):
         score += _AGENCY
-    if any(q in window_text for q in _QUOTES):
+    if any(text.find(q, start, end) >= 0 for q in _QUOTES):
         score += _DIALOGUE
     if prior:
         score += _PRIOR

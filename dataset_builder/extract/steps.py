@@ -10,7 +10,6 @@ pyarrow, so a spawned worker starts fast.
 from __future__ import annotations
 
 import functools
-import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dataset_builder.extract import detect, segment
-from dataset_builder.extract.dedup import signature
+from dataset_builder.extract.dedup import signatures
 from dataset_builder.extract.score import max_negated_score, score_window, subject_prior
+from dataset_builder.io import sha256_text
 
 
 @dataclass(frozen=True)
@@ -189,6 +189,10 @@ class Score(PerWorkStep):
 
     def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
         item.passages = list(self._passages(item))
+        # Dedup signatures for the whole work at once: one batch of numpy calls, not one each.
+        for row, sig in zip(item.passages, signatures([p["text"] for p in item.passages]),
+                            strict=True):
+            row["_signature"] = sig.tobytes()
         item.text, item.hits, item.windows = None, [], []  # free the text early
         stats.add("passages", len(item.passages))
         return bool(item.passages)
@@ -204,10 +208,10 @@ class Score(PerWorkStep):
                 if hits[k].start >= window.start:
                     inside.append(hits[k])
                 k += 1
-            passage_text = text[window.start:window.end]
-            score = score_window(inside, passage_text, prior)
+            score = score_window(inside, text, window.start, window.end, prior)
             if score < self.min_score:
                 continue
+            passage_text = text[window.start:window.end]
             clean = [h for h in inside if not h.negative]
             # passage_id is added by the driver (sink): workers need not import the table layer.
             yield {
@@ -215,8 +219,7 @@ class Score(PerWorkStep):
                 "char_start": window.start,
                 "char_end": window.end,
                 "text": passage_text,
-                # = io.sha256_text, without importing pyarrow into the workers
-                "text_sha256": hashlib.sha256(passage_text.encode()).hexdigest(),
+                "text_sha256": sha256_text(passage_text),
                 "n_words": window.n_words,
                 "score": score,
                 "evidence": [
@@ -226,7 +229,6 @@ class Score(PerWorkStep):
                 ],
                 "character_ids": sorted({h.character_id for h in clean if h.character_id}),
                 "duplicate_of": None,
-                "_signature": signature(passage_text).tobytes(),
             }
 
 

@@ -1,0 +1,43 @@
+"""The text cache of a work directory: ``texts/<sha256 of the text>.txt``, written atomically.
+
+Content addressing makes a rerun (or a second worker with the same text) a no-op, and lets
+workers store texts without asking the driver. This module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dataset_builder.io import atomic_write_bytes, sha256_bytes
+
+
+@dataclass(frozen=True)
+class StoredText:
+    sha256: str
+    n_chars: int
+    existed: bool  # the cache already held this text: nothing was written
+
+    @property
+    def path(self) -> str:
+        return text_path(self.sha256)
+
+
+def text_path(digest: str) -> str:
+    """Where a text lives, relative to the work directory (the works table's text_path)."""
+    return f"texts/{digest}.txt"
+
+
+def store_text(workdir: str | Path, text: str, digest: str | None = None) -> StoredText:
+    """Write ``text`` into the cache unless an intact copy is already there; ``digest`` is its
+    sha256 when the caller has it."""
+    data = text.encode("utf-8")
+    digest = digest or sha256_bytes(data)
+    target = Path(workdir) / text_path(digest)
+    # Comparing bytes is ~10x faster than hashing the file again, and as strict.
+    existed = target.is_file() and target.stat().st_size == len(data) and (
+        target.read_bytes() == data
+    )
+    if not existed:
+        atomic_write_bytes(target, data)
+    return StoredText(digest, len(text), existed)
