@@ -74,7 +74,7 @@ def read_all(
     if workers <= 1 or len(paths) <= 1:
         yield from (_read_or_error(path, workdir) for path in paths)
         return
-    context = worker_context(__name__)
+    context = worker_context()
     with ProcessPoolExecutor(min(workers, len(paths)), mp_context=context) as pool:
         pending: deque[Future[LocalText | UserError]] = deque()
         todo = iter(paths)

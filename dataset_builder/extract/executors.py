@@ -50,7 +50,7 @@ class LocalExecutor:
         self.workers = workers
         self._pool: Any = None
         if workers > 1:
-            context = worker_context(__name__)  # this module brings in the steps
+            context = worker_context()
             self._pool = context.Pool(workers, _warm_up)
 
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
