@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_parquet
@@ -28,6 +29,38 @@ def read_table(workdir: str | Path, name: str) -> pd.DataFrame:
         return pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise UserError(f"{path}: cannot read table '{name}': {exc}. Rerun the stage.") from exc
+
+
+def read_arrow(workdir: str | Path, name: str) -> pa.Table:
+    """One table as Arrow (``read_arrow(w, n).to_pandas()`` equals ``read_table(w, n)``), for
+    callers that also want the typed columns without a round trip through Python objects."""
+    path = table_path(workdir, name)
+    if not path.exists():
+        raise UserError(f"{path}: table '{name}' not found; run the stage that writes it first.")
+    try:
+        # What pd.read_parquet reads before converting (with pyarrow >= 19 it then calls
+        # to_pandas() with no type mapper).
+        return pq.read_table(path, use_pandas_metadata=True)
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise UserError(f"{path}: cannot read table '{name}': {exc}. Rerun the stage.") from exc
+
+
+def read_annotations_arrow(directory: str | Path) -> list[pa.Table]:
+    """Every pull file of ``directory`` as Arrow, oldest first (see read_annotations)."""
+    folder = Path(directory)
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if not files:
+        raise UserError(
+            f"{folder}: no annotation pull files; "
+            "run `faip annotate pull` or `faip annotate import` first."
+        )
+    tables = []
+    for f in files:
+        try:
+            tables.append(pq.read_table(f, use_pandas_metadata=True))
+        except Exception as exc:
+            raise UserError(f"{f}: cannot read annotation pull file: {exc}") from exc
+    return tables
 
 
 def write_table(workdir: str | Path, name: str, df: pd.DataFrame) -> Path:

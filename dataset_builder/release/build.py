@@ -13,17 +13,28 @@ import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from datasets import Features
 
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
-from dataset_builder.release import card, changelog, checksums, citation, croissant, scan, stats
+from dataset_builder.release import (
+    card,
+    changelog,
+    checksums,
+    citation,
+    croissant,
+    plots,
+    scan,
+    stats,
+)
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import ReleaseFrames, load_frames
 from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
@@ -117,19 +128,23 @@ def build_release(
         from dataset_builder.catalog.model import load_catalogue
 
         characters = load_catalogue()
-    frames = load_frames(workdir, splits_file, characters)
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    # Started now so that it imports matplotlib while the tables are read and validated.
+    worker = plots.FigureWorker()
     try:
-        _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
-                    citation_path, repo_id, prev_folder)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        frames = load_frames(workdir, splits_file, characters)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        try:
+            _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
+                        citation_path, repo_id, prev_folder, worker)
+            if out.exists():
+                out.rmdir()
+            os.replace(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        worker.close()
     if stamp_splits:
         released = set(frames.works["work_id"])
         stamped = existing_splits.assign(version=[
@@ -140,34 +155,58 @@ def build_release(
     return out
 
 
+@dataclass
+class WrittenTables:
+    """Per config: split -> (rows, bytes), split -> file pattern, download bytes; and the
+    privacy scan's findings (in table order) and the parquet files it covered."""
+
+    sizes: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    data_files: dict[str, dict[str, str]] = field(default_factory=dict)
+    download: dict[str, int] = field(default_factory=dict)
+    found: list[str] = field(default_factory=list)
+    scanned: set[str] = field(default_factory=set)
+
+
+def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Features]
+                  ) -> WrittenTables:
+    out = WrittenTables()
+    # Each table is scanned in a thread while it is written (both run in Arrow, which
+    # releases the GIL); the findings are gathered in table order.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="faip-scan") as scanner:
+        scans: list[Future[list[str]]] = []
+        for config in CONFIGS:
+            out.sizes[config], out.data_files[config], out.download[config] = {}, {}, 0
+            for split, frame in frames.data[config].items():
+                # datasets cannot read a zero-row parquet file: an empty split is left out.
+                if frame.empty:
+                    continue
+                table = to_arrow(frame, features[config], frames.sources.get(config))
+                pattern = f"data/{config}/{split}-*.parquet"
+                scans.append(scanner.submit(scan.scan_table, table, pattern))
+                written = write_split(table, folder / "data" / config, split)
+                out.scanned |= {f"data/{config}/{f}" for f in written.files}
+                out.sizes[config][split] = (written.num_examples, written.num_bytes)
+                out.data_files[config][split] = pattern
+                out.download[config] += sum((folder / "data" / config / f).stat().st_size
+                                            for f in written.files)
+            if not out.sizes[config]:
+                raise UserError(
+                    f"config {config!r} would have no rows; check the work dir's tables.")
+        out.found = [line for future in scans for line in future.result()]
+    return out
+
+
 def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
                 tax: taxonomy.Taxonomy, template_text: str, template_name: str,
-                citation_path: str | Path | None, repo_id: str, previous: Path | None) -> None:
+                citation_path: str | Path | None, repo_id: str, previous: Path | None,
+                worker: plots.FigureWorker) -> None:
     features = {c: features_of(c, tax) for c in CONFIGS}
-    sizes: dict[str, dict[str, tuple[int, int]]] = {}
-    data_files: dict[str, dict[str, str]] = {}
-    download: dict[str, int] = {}
-    found: list[str] = []
-    scanned: set[str] = set()
-    for config in CONFIGS:
-        sizes[config], data_files[config], download[config] = {}, {}, 0
-        for split, frame in frames.data[config].items():
-            # datasets cannot read a zero-row parquet file: an empty split is left out.
-            if frame.empty:
-                continue
-            table = to_arrow(frame, features[config])
-            written = write_split(table, folder / "data" / config, split)
-            found += scan.scan_table(table, f"data/{config}/{split}-*.parquet")
-            scanned |= {f"data/{config}/{f}" for f in written.files}
-            sizes[config][split] = (written.num_examples, written.num_bytes)
-            data_files[config][split] = f"data/{config}/{split}-*.parquet"
-            download[config] += sum((folder / "data" / config / f).stat().st_size
-                                    for f in written.files)
+    worker.submit(*stats.figure_data(frames, tax))  # drawn while the tables are written
+    written = _write_tables(folder, frames, features)
+    sizes, data_files, download = written.sizes, written.data_files, written.download
+    found = written.found
 
-        if not sizes[config]:
-            raise UserError(f"config {config!r} would have no rows; check the work dir's tables.")
-
-    figures = stats.figures(frames, tax)
+    figures = worker.result()
     for name, png in figures.items():
         atomic_write_bytes(folder / "assets" / f"{name}.png", png)
 
@@ -208,7 +247,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     atomic_write_text(folder / "CHANGELOG.md",
                       changelog.render(version, date, changes, previous_text))
 
-    found += scan.scan_folder(folder, frozenset(scanned))
+    found += scan.scan_folder(folder, frozenset(written.scanned))
     if found:
         raise UserError(
             "the release would publish personal data or secrets; nothing was released:\n  "

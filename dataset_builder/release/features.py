@@ -7,6 +7,9 @@ file's schema metadata, so the names survive any reader that goes through ``data
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -130,35 +133,107 @@ def features_of(config: str, tax: Taxonomy) -> Features:
 
 
 def _class_codes(series: pd.Series, names: list[str]) -> pa.Array:
+    if isinstance(series.dtype, pd.StringDtype):  # Arrow-backed: no Python objects
+        return _bare(pc.index_in(_arrow(series, pa.string()),
+                                 value_set=pa.array(names, pa.string())).cast(pa.int64()))
     codes = pd.Categorical(series, categories=names).codes.astype("int64")
     return pa.array(codes, mask=codes < 0, type=pa.int64())
 
 
-def _class_lists(series: pd.Series, names: list[str]) -> pa.Array:
+def _arrow(series: pd.Series, kind: pa.DataType) -> pa.Array:
+    array = pa.array(series, type=kind, from_pandas=True)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _bare(array: pa.Array) -> pa.Array:
+    """Without an all-valid validity bitmap, as pyarrow builds it from Python values: the
+    table's nbytes sizes the row groups and is published (num_bytes), so it must not move."""
+    buffers = array.buffers()
+    if array.null_count or buffers[0] is None or array.type.num_fields:
+        return array
+    return pa.Array.from_buffers(array.type, len(array), [None, *buffers[1:]],
+                                 offset=array.offset)
+
+
+_INTEGERS = (pa.int8(), pa.int32(), pa.int64())
+
+
+def _column(series: pd.Series, kind: pa.DataType) -> pa.Array:
+    """A scalar column; the common dtypes skip the round trip through Python objects (same
+    values, same nulls: NaN/None/NA become null)."""
+    if isinstance(series.dtype, pd.StringDtype) and pa.types.is_string(kind):
+        return _bare(_arrow(series, kind))
+    if kind in _INTEGERS:
+        # Through Int64 as before: a float 2.0 is the integer 2, 2.5 is an error; safe casts
+        # refuse out-of-range values as the conversion from Python ints did.
+        return _bare(_arrow(pd.Series(pd.array(series, dtype="Int64")), pa.int64()).cast(kind))
+    if pa.types.is_floating(kind) and series.dtype == "float64":
+        return _bare(pa.array(series.to_numpy(), type=kind, from_pandas=True))
+    if pa.types.is_boolean(kind) and series.dtype == "bool":
+        return _bare(pa.array(series.to_numpy(), type=kind))
+    values = series.to_numpy(dtype=object, na_value=None) if series.dtype != object \
+        else series.to_numpy()
+    return pa.array(values, type=kind, from_pandas=True)
+
+
+def _class_lists(series: pd.Series, names: list[str], lists: pa.Array | None = None) -> pa.Array:
     # Map the flattened ids in one vectorised pass; the list offsets are kept as they are.
-    lists = pa.array(series, type=pa.list_(pa.string()), from_pandas=True)
+    if lists is None:
+        lists = pa.array(series, type=pa.list_(pa.string()), from_pandas=True)
     codes = pc.index_in(lists.flatten(), value_set=pa.array(names)).cast(pa.int64())
     return pa.ListArray.from_arrays(lists.offsets, codes, mask=lists.is_null())
 
 
-def to_arrow(frame: pd.DataFrame, features: Features) -> pa.Table:
+def _canonical(array: pa.Array) -> pa.Array:
+    """The array laid out as pyarrow builds it from Python values: a validity bitmap only where
+    there are nulls, at every level (take and cast keep all-valid ones, which count in nbytes)."""
+    kind = array.type
+    mask = array.is_null() if array.null_count else None
+    if pa.types.is_list(kind):
+        return pa.ListArray.from_arrays(array.offsets, _canonical(array.values), type=kind,
+                                        mask=mask)
+    if pa.types.is_struct(kind):
+        return pa.StructArray.from_arrays(
+            [_canonical(array.field(i)) for i in range(kind.num_fields)], fields=list(kind),
+            mask=mask)
+    return _bare(array)
+
+
+# Columns taken from an input table: (its Arrow array, the frame column of row positions).
+Sources = Mapping[str, tuple[pa.Array, str]]
+_CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def _taken(frame: pd.DataFrame, source: tuple[pa.Array, str]) -> pa.Array:
+    values, position_column = source
+    positions = frame[position_column].to_numpy(dtype="int64")
+    return values.take(pa.array(positions, mask=positions < 0))
+
+
+def to_arrow(frame: pd.DataFrame, features: Features, sources: Sources | None = None) -> pa.Table:
     """A frame whose columns hold taxonomy ids / python values -> a table typed by ``features``.
 
     The table's schema carries the features as ``huggingface`` metadata and nothing else
-    (no pandas metadata), so that the bytes depend only on the data.
+    (no pandas metadata), so that the bytes depend only on the data. A column in ``sources``
+    is taken from the Arrow input it was read from (same values as the frame's cells, without
+    converting them back from Python objects); if its type does not cast, from the frame.
     """
     schema = features.arrow_schema
     arrays: list[pa.Array] = []
     for name, feature in features.items():
         series = frame[name]
+        source = (sources or {}).get(name)
+        kind = schema.field(name).type
         if isinstance(feature, ClassLabel):
             arrays.append(_class_codes(series, feature.names))
-        elif isinstance(feature, List) and isinstance(feature.feature, ClassLabel):
-            arrays.append(_class_lists(series, feature.feature.names))
+            continue
+        classes = isinstance(feature, List) and isinstance(feature.feature, ClassLabel)
+        taken = None
+        if source is not None:
+            with contextlib.suppress(*_CAST_ERRORS):
+                taken = _taken(frame, source).cast(pa.list_(pa.string()) if classes else kind)
+        if classes:
+            arrays.append(_class_lists(series, feature.feature.names, taken))
         else:
-            values = series.to_numpy(dtype=object, na_value=None) if series.dtype != object \
-                else series.to_numpy()
-            if schema.field(name).type in (pa.int8(), pa.int32(), pa.int64()):
-                values = pd.array(series, dtype="Int64").to_numpy(dtype=object, na_value=None)
-            arrays.append(pa.array(values, type=schema.field(name).type, from_pandas=True))
+            arrays.append(_canonical(taken) if taken is not None else _column(series, kind))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from dataset_builder.release import plots
 from dataset_builder.release.frames import ReleaseFrames
 from dataset_builder.release.splits import SPLITS
+from dataset_builder.schemas._common import arrow_cells
 from dataset_builder.taxonomy import Taxonomy
 
 
@@ -28,6 +31,22 @@ def _decade(years: pd.Series) -> pd.Series:
 
 def _share(n: int, total: int) -> str:
     return f"{n:,} ({100 * n / total:.1f}%)" if total else "0"
+
+
+def _value_counts(values: pd.Series) -> Counter[Any]:
+    """``Counter(values)`` for a column without missing values, counted by pandas."""
+    return Counter({k: int(n) for k, n in values.value_counts(dropna=False).items()})
+
+
+def _item_counts(cells: pd.Series) -> Counter[Any]:
+    """``Counter(item for cell in cells.dropna() for item in cell)``, in Arrow for list cells."""
+    present = cells.dropna()
+    lists = arrow_cells(present)
+    if not isinstance(lists, pa.ListArray):
+        return Counter(item for cell in present for item in cell)
+    counted = pc.value_counts(pc.list_flatten(lists))
+    return Counter(dict(zip(counted.field("values").to_pylist(),
+                            counted.field("counts").to_pylist(), strict=True)))
 
 
 def compute(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, str]:
@@ -54,12 +73,12 @@ def compute(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, str]:
         "annotators": f"{frames.annotations['annotator'].nunique():,}",
     }
     labelled = all_p[all_p["persona"].notna()]
-    counts = Counter(labelled["persona"])
+    counts = _value_counts(labelled["persona"])
     out["persona_distribution"] = md_table(
         ["persona", *SPLITS, "all"],
         [[p, *(int((passages[s]["persona"] == p).sum()) for s in SPLITS),
           _share(counts[p], len(labelled))] for p in tax.ids("persona")])
-    traits = Counter(t for cell in all_p["traits"].dropna() for t in cell)
+    traits = _item_counts(all_p["traits"])
     alignment = {c.id: c.alignment_relevant for c in tax.field("traits").choices}
     out["trait_distribution"] = md_table(
         ["trait", "alignment-relevant", "passages"],
@@ -98,68 +117,27 @@ def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
             f"per-passage agreement of the aggregated labels is {mean}.")
 
 
-def figures(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, bytes]:
-    """PNG bytes per figure name; identical inputs give identical bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def figure_data(frames: ReleaseFrames, tax: Taxonomy) -> tuple[plots.Bars, plots.Intervals]:
+    """The counts the figures show (plain Python values, for the figure worker)."""
     all_p = pd.concat(frames.data["passages"].values())
-    persona = Counter(all_p["persona"].dropna())
-    traits = Counter(t for cell in all_p["traits"].dropna() for t in cell)
+    persona = _value_counts(all_p["persona"].dropna())
+    traits = _item_counts(all_p["traits"])
     decades = Counter(_decade(all_p["year"]))
     charts = {
-        "persona_distribution": ("Passages per persona", tax.ids("persona"), persona),
-        "trait_distribution": ("Passages per trait", tax.ids("traits"), traits),
+        "persona_distribution": ("Passages per persona", list(tax.ids("persona")), persona),
+        "trait_distribution": ("Passages per trait", list(tax.ids("traits")), traits),
         "by_decade": ("Passages per decade of publication", sorted(decades), decades),
     }
-    out: dict[str, bytes] = {}
-    with plt.rc_context({"svg.hashsalt": "faip", "font.family": "DejaVu Sans"}):
-        for name, (title, keys, counts) in charts.items():
-            fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
-            ax.barh(list(keys)[::-1], [counts.get(k, 0) for k in keys][::-1], color="#4c72b0")
-            ax.set_title(title)
-            ax.set_xlabel("passages")
-            # Fixed margins: tight_layout costs more than the drawing itself.
-            fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
-                                bottom=0.6 / fig.get_figheight())
-            out[name] = _png(fig)
-        out["agreement"] = _agreement_figure(frames, tax)
-    return out
-
-
-def _png(fig: Any) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def _agreement_figure(frames: ReleaseFrames, tax: Taxonomy) -> bytes:
-    """Krippendorff's alpha per field with its 95% interval: reliability at a glance."""
-    import matplotlib.pyplot as plt
-
+    bars = {name: (title, [str(k) for k in keys], [int(counts.get(k, 0)) for k in keys])
+            for name, (title, keys, counts) in charts.items()}
     keys = [k for f in tax.fields for k in sorted(frames.agreement)
             if (k == f.id or k.startswith(f"{f.id}:"))
             and frames.agreement[k].get("alpha") is not None]
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
-    if keys:
-        alphas = [frames.agreement[k]["alpha"] for k in keys][::-1]
-        low = [frames.agreement[k].get("ci_low") for k in keys][::-1]
-        high = [frames.agreement[k].get("ci_high") for k in keys][::-1]
-        err = [[a - lo if lo is not None else 0 for a, lo in zip(alphas, low, strict=True)],
-               [hi - a if hi is not None else 0 for a, hi in zip(alphas, high, strict=True)]]
-        ax.errorbar(alphas, keys[::-1], xerr=err, fmt="o", color="#4c72b0", capsize=3)
-        ax.axvline(0.667, color="#c44e52", linestyle="--", linewidth=1)
-        ax.axvline(0.8, color="#55a868", linestyle="--", linewidth=1)
-        ax.set_xlim(min([-0.05, *(lo - 0.05 for lo in low if lo is not None)]), 1.05)
-    else:
-        ax.text(0.5, 0.5, "no agreement report in this release", ha="center", va="center")
-        ax.set_axis_off()
-    ax.set_title("Krippendorff's alpha per field (95% CI; dashed: 0.667 and 0.8)")
-    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
-                        bottom=0.6 / fig.get_figheight())
-    return _png(fig)
+    intervals = [(k, frames.agreement[k]["alpha"], frames.agreement[k].get("ci_low"),
+                  frames.agreement[k].get("ci_high")) for k in keys]
+    return bars, intervals
+
+
+def figures(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, bytes]:
+    """PNG bytes per figure name; identical inputs give identical bytes."""
+    return plots.render(*figure_data(frames, tax))

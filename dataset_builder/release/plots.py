@@ -1,0 +1,122 @@
+"""Render the card's figures (PNG) from plain counts, in a worker process while tables are written.
+
+Importing matplotlib and drawing cost ~2 s of CPU, a fifth of a release of 100k passages; the
+figures need only a few counts, so ``FigureWorker`` draws them in a worker process started when
+the release begins. This module imports neither pandas nor the rest of the package, so the
+worker starts fast. Identical counts give identical bytes, in the worker or in-process.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from typing import Any
+
+# name -> (title, bar labels top to bottom, counts): JSON-friendly on purpose.
+Bars = dict[str, tuple[str, list[str], list[int]]]
+# (field key, alpha, ci_low or None, ci_high or None) in display order.
+Intervals = list[tuple[str, float, float | None, float | None]]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def render(bars: Bars, agreement: Intervals) -> dict[str, bytes]:
+    """PNG bytes per figure name (the bar charts, then ``agreement``)."""
+    plt = _pyplot()
+    out: dict[str, bytes] = {}
+    with plt.rc_context({"svg.hashsalt": "faip", "font.family": "DejaVu Sans"}):
+        for name, (title, keys, counts) in bars.items():
+            fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
+            ax.barh(list(keys)[::-1], list(counts)[::-1], color="#4c72b0")
+            ax.set_title(title)
+            ax.set_xlabel("passages")
+            # Fixed margins: tight_layout costs more than the drawing itself.
+            fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
+                                bottom=0.6 / fig.get_figheight())
+            out[name] = _png(fig)
+        out["agreement"] = _agreement_figure(agreement)
+    return out
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buf.getvalue()
+
+
+def _agreement_figure(intervals: Intervals) -> bytes:
+    """Krippendorff's alpha per field with its 95% interval: reliability at a glance."""
+    plt = _pyplot()
+    keys = [k for k, _, _, _ in intervals]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
+    if keys:
+        alphas = [a for _, a, _, _ in intervals][::-1]
+        low = [lo for _, _, lo, _ in intervals][::-1]
+        high = [hi for _, _, _, hi in intervals][::-1]
+        err = [[a - lo if lo is not None else 0 for a, lo in zip(alphas, low, strict=True)],
+               [hi - a if hi is not None else 0 for a, hi in zip(alphas, high, strict=True)]]
+        ax.errorbar(alphas, keys[::-1], xerr=err, fmt="o", color="#4c72b0", capsize=3)
+        ax.axvline(0.667, color="#c44e52", linestyle="--", linewidth=1)
+        ax.axvline(0.8, color="#55a868", linestyle="--", linewidth=1)
+        ax.set_xlim(min([-0.05, *(lo - 0.05 for lo in low if lo is not None)]), 1.05)
+    else:
+        ax.text(0.5, 0.5, "no agreement report in this release", ha="center", va="center")
+        ax.set_axis_off()
+    ax.set_title("Krippendorff's alpha per field (95% CI; dashed: 0.667 and 0.8)")
+    fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
+                        bottom=0.6 / fig.get_figheight())
+    return _png(fig)
+
+
+class FigureWorker:
+    """Draws the figures in one worker process, started when the release begins so that it
+    imports matplotlib while this process reads and validates the tables.
+
+    Falls back to drawing here when the worker cannot start, fails or takes longer than
+    ``timeout`` seconds (the in-process run then raises the real error, if any).
+    """
+
+    def __init__(self, timeout: float = 120.0) -> None:
+        self.timeout = timeout
+        self._pool: Any = None
+        self._job: Any = None
+        self._args: tuple[Bars, Intervals] | None = None
+        try:
+            # spawn: a clean interpreter that imports only this module and matplotlib.
+            self._pool = multiprocessing.get_context("spawn").Pool(1)
+            self._pool.apply_async(_pyplot)
+        except OSError:
+            self._pool = None
+
+    def submit(self, bars: Bars, agreement: Intervals) -> None:
+        self._args = (bars, agreement)
+        if self._pool is not None:
+            self._job = self._pool.apply_async(render, self._args)
+
+    def result(self) -> dict[str, bytes]:
+        if self._args is None:
+            raise RuntimeError("FigureWorker.result() before submit()")
+        if self._job is not None:
+            try:
+                figures: dict[str, bytes] = self._job.get(self.timeout)
+                return figures
+            except Exception:  # noqa: BLE001 - any failure there: draw here, see the error here
+                pass
+            finally:
+                self.close()
+        return render(*self._args)
+
+    def close(self) -> None:
+        """Stop the worker (also when a release is refused before the figures)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
