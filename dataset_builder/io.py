@@ -24,8 +24,15 @@ def _umask() -> int:
 
 
 @contextmanager
-def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
-    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds."""
+def atomic_open(
+    path: str | os.PathLike[str], mode: str = "wb", durable: bool = True
+) -> Iterator[IO[Any]]:
+    """Open a temp file beside ``path``; rename it over ``path`` only if the block succeeds.
+
+    ``durable`` syncs the file to disk before the rename, so that a power cut cannot leave an
+    empty file in its place; caches whose readers verify the content may skip it (it costs
+    ~1 ms per file).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -35,7 +42,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         # mkstemp creates owner-only files; give the result the permissions of a normal write.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
@@ -44,8 +52,8 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[A
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    with atomic_open(path, "wb") as handle:
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
+    with atomic_open(path, "wb", durable) as handle:
         handle.write(data)
 
 

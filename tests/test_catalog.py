@@ -67,7 +67,7 @@ def test_committed_catalogue_is_valid_and_broad(committed: pd.DataFrame) -> None
     assert len(committed) >= 150
     assert committed["medium"].nunique() >= 6
     assert committed["embodiment"].nunique() >= 7
-    assert committed["year"].min() <= 1810
+    assert committed["year"].min() <= 1820  # Hoffmann's automata (1814, 1816)
     assert committed["year"].max() >= 2015
     assert set(committed["medium"]) <= set(MEDIA)
     assert set(committed["embodiment"]) <= set(EMBODIMENTS)

@@ -215,6 +215,17 @@ def test_batched_signatures_equal_the_reference_one_text_at_a_time() -> None:
     assert signatures([]).shape == (0, dedup.NUM_PERM)
 
 
+def test_damaged_text_is_reported_and_other_works_go_on(tmp_path: Path) -> None:
+    works = write_workdir(tmp_path, ["local:tiktok", "local:robot-jerry"])
+    text = tmp_path / works.loc[works["work_id"] == "local:tiktok", "text_path"].item()
+    text.write_text(text.read_text("utf-8").replace("Tik-Tok", "Tik-Tak"), "utf-8")
+    report = run_extract(tmp_path, names=NAMES, target_words=SMALL)
+    assert len(report.problems) == 1
+    assert "local:tiktok" in report.problems[0] and "sha256" in report.problems[0]
+    passages = pd.read_parquet(tmp_path / "passages.parquet")
+    assert set(passages["work_id"]) == {"local:robot-jerry"}
+
+
 def test_missing_text_is_reported_and_other_works_go_on(tmp_path: Path, capsys) -> None:
     works = write_workdir(tmp_path, ["local:tiktok", "local:robot-jerry"])
     (tmp_path / works.loc[works["work_id"] == "local:tiktok", "text_path"].item()).unlink()

@@ -74,11 +74,13 @@ def _work_items(works: pd.DataFrame, where: Path) -> list[WorkItem]:
         raise UserError(f"{where}: the works table has no rows; run `faip collect` first.")
     items = []
     subjects = works["subjects"] if "subjects" in works else pd.Series([[]] * len(works))
-    for work_id, text_path, subj in zip(works["work_id"], works["text_path"], subjects,
-                                        strict=True):
+    digests = works["sha256"] if "sha256" in works else pd.Series([None] * len(works))
+    for work_id, text_path, subj, digest in zip(works["work_id"], works["text_path"], subjects,
+                                                digests, strict=True):
         items.append(WorkItem(
             str(work_id), str(text_path),
             tuple(str(s) for s in subj) if subj is not None and not isinstance(subj, str) else (),
+            str(digest) if isinstance(digest, str) else None,
         ))
     items.sort(key=lambda item: item.work_id)
     return items

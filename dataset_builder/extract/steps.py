@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
 from dataset_builder.extract.score import max_negated_score, score_window, subject_prior
-from dataset_builder.io import sha256_text
+from dataset_builder.io import sha256_bytes, sha256_text
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class WorkItem:
     work_id: str
     text_path: str
     subjects: tuple[str, ...] = ()
+    sha256: str | None = None  # of the text, from the works table: checked when read
     text: str | None = None
     raw: bytes | None = None  # the text's UTF-8 bytes, kept from reading until detection
     hits: list[detect.Hit] = field(default_factory=list)
@@ -104,7 +105,8 @@ class PerWorkStep:
 
 
 class ReadText(PerWorkStep):
-    """Load the cleaned text of each work from the work directory."""
+    """Load the cleaned text of each work from the work directory, checked against its sha256
+    (the text cache is not synced file by file, see ``collect.texts``)."""
 
     name = "read"
 
@@ -115,6 +117,13 @@ class ReadText(PerWorkStep):
         path = self.workdir / item.text_path
         try:
             item.raw = path.read_bytes()
+            if item.sha256 is not None and sha256_bytes(item.raw) != item.sha256:
+                problems.append(Problem(item.work_id, (
+                    f"{path}: the text of work {item.work_id} does not match its sha256 in "
+                    "works.parquet (a damaged or edited file); rerun `faip collect` for this "
+                    "work. Skipped."
+                )))
+                return False
             item.text = item.raw.decode("utf-8")
         except FileNotFoundError:
             problems.append(Problem(item.work_id, (
