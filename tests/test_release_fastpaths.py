@@ -154,6 +154,14 @@ def test_list_checks_match_their_rules(odd: object) -> None:
     assert list(_common.is_list_of_str(series).index) == list(series.index)
 
 
+@pytest.mark.parametrize("cells", [[[], []], [[], None], [[None], []], [None, None]],
+                         ids=repr)
+def test_list_checks_on_cells_without_a_single_string(cells: list[object]) -> None:
+    series = pd.Series(cells, dtype=object)
+    assert _common.list_items_in(series, ("a",)).tolist() == _items_rule(series, ("a",))
+    assert _common.is_list_of_str(series).tolist() == [_str_rule(c) for c in cells]
+
+
 SPAN = {"label": "ai_mention", "start": 0, "end": 3}
 SPAN_CELLS: list[object] = [
     None, [], [SPAN], [{**SPAN, "start": 5, "end": 2}], [{**SPAN, "label": "x"}], [None],

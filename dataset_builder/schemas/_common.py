@@ -63,6 +63,8 @@ def list_items_in(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     cells = _string_lists(series)
     if cells is not None:
         items = pc.list_flatten(cells)
+        if pa.types.is_null(items.type):  # empty lists or only missing items: all pass
+            return pd.Series(True, index=series.index)
         # Missing elements pass, as missing cells do (isna after explode).
         known = pc.is_in(items, pa.array(allowed, pa.string())).fill_null(False)
         bad = pc.and_(items.is_valid(), pc.invert(known))
