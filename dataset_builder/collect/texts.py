@@ -21,10 +21,6 @@ class StoredText:
     n_chars: int
     existed: bool  # the cache already held this text: nothing was written
 
-    @property
-    def path(self) -> str:
-        return text_path(self.sha256)
-
 
 def text_path(digest: str) -> str:
     """Where a text lives, relative to the work directory (the works table's text_path)."""

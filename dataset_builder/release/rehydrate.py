@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dataset_builder.collect.texts import text_path
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, sha256_text
 from dataset_builder.release import checksums
@@ -43,7 +44,7 @@ class _Source:
 
     def _load(self, work_id: str) -> str | None:
         sha = self.work_sha.get(work_id)
-        by_sha = self.root / "texts" / f"{sha}.txt"
+        by_sha = self.root / text_path(sha or "")
         if sha and by_sha.is_file():
             return by_sha.read_text(encoding="utf-8")
         if work_id.startswith("gutenberg:"):
