@@ -22,18 +22,12 @@ def read_table(workdir: str | Path, name: str) -> pd.DataFrame:
     """Read one table; a missing or unreadable file is a UserError that says what to run."""
     if name == "annotations":
         return read_annotations(table_path(workdir, name))
-    path = table_path(workdir, name)
-    if not path.exists():
-        raise UserError(f"{path}: table '{name}' not found; run the stage that writes it first.")
-    try:
-        return pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise UserError(f"{path}: cannot read table '{name}': {exc}. Rerun the stage.") from exc
+    return read_arrow(workdir, name).to_pandas()
 
 
 def read_arrow(workdir: str | Path, name: str) -> pa.Table:
-    """One table as Arrow (``read_arrow(w, n).to_pandas()`` equals ``read_table(w, n)``), for
-    callers that also want the typed columns without a round trip through Python objects."""
+    """One table as Arrow, for callers that also want the typed columns without a round trip
+    through Python objects (``read_table`` is its ``to_pandas()``)."""
     path = table_path(workdir, name)
     if not path.exists():
         raise UserError(f"{path}: table '{name}' not found; run the stage that writes it first.")
@@ -71,20 +65,8 @@ def write_table(workdir: str | Path, name: str, df: pd.DataFrame) -> Path:
 
 def read_annotations(directory: str | Path) -> pd.DataFrame:
     """All rows of every pull file in ``directory`` (append-only history, oldest file first)."""
-    folder = Path(directory)
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        raise UserError(
-            f"{folder}: no annotation pull files; "
-            "run `faip annotate pull` or `faip annotate import` first."
-        )
-    frames = []
-    for f in files:
-        try:
-            frames.append(pd.read_parquet(f))
-        except Exception as exc:
-            raise UserError(f"{f}: cannot read annotation pull file: {exc}") from exc
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat([t.to_pandas() for t in read_annotations_arrow(directory)],
+                     ignore_index=True)
 
 
 def live_annotations(rows: pd.DataFrame) -> pd.DataFrame:
