@@ -130,27 +130,14 @@ ODD_CELLS: list[object] = ["a", b"x", [b"a"], [1], [np.nan], np.nan, pd.NA, {"a"
                            ["a", 1.5], [["a"]], [True]]
 
 
-def _items_rule(series: pd.Series, allowed: tuple[str, ...]) -> list[bool]:
-    exploded = series.explode()
-    ok = exploded.isna() | exploded.isin(allowed)
-    return ok.groupby(level=0).all().reindex(series.index, fill_value=True).tolist()
-
-
-def _str_rule(cell: object) -> bool:
-    if cell is None or isinstance(cell, str | bytes):
-        return False
-    try:
-        return all(isinstance(x, str) for x in cell)  # type: ignore[attr-defined]
-    except TypeError:
-        return False
-
-
 @pytest.mark.parametrize("odd", [None, *ODD_CELLS], ids=lambda v: repr(v)[:20])
 def test_list_checks_match_their_rules(odd: object) -> None:
     cells = LIST_CELLS + ([] if odd is None else [odd])
     series = pd.Series(cells, dtype=object, index=range(10, 10 + len(cells)))
-    assert _common.list_items_in(series, ("a", "b")).tolist() == _items_rule(series, ("a", "b"))
-    assert _common.is_list_of_str(series).tolist() == [_str_rule(c) for c in cells]
+    by_row = _common.list_items_in_by_row(series, ("a", "b")).tolist()
+    assert _common.list_items_in(series, ("a", "b")).tolist() == by_row
+    assert _common.is_list_of_str(series).tolist() == [
+        _common.str_list_cell_ok(c) for c in cells]
     assert list(_common.is_list_of_str(series).index) == list(series.index)
 
 
@@ -158,8 +145,10 @@ def test_list_checks_match_their_rules(odd: object) -> None:
                          ids=repr)
 def test_list_checks_on_cells_without_a_single_string(cells: list[object]) -> None:
     series = pd.Series(cells, dtype=object)
-    assert _common.list_items_in(series, ("a",)).tolist() == _items_rule(series, ("a",))
-    assert _common.is_list_of_str(series).tolist() == [_str_rule(c) for c in cells]
+    by_row = _common.list_items_in_by_row(series, ("a",)).tolist()
+    assert _common.list_items_in(series, ("a",)).tolist() == by_row
+    assert _common.is_list_of_str(series).tolist() == [
+        _common.str_list_cell_ok(c) for c in cells]
 
 
 SPAN = {"label": "ai_mention", "start": 0, "end": 3}
@@ -225,14 +214,18 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return w, root / "splits.csv"
 
 
-def test_arrow_reads_convert_to_the_same_frames(workdir: tuple[Path, Path]) -> None:
+def test_table_readers_give_what_pandas_reads(workdir: tuple[Path, Path]) -> None:
+    # read_table and read_annotations convert the Arrow reads: the frames must be pandas' own.
     w, _ = workdir
     for name in ("works", "passages", "labels"):
-        pd.testing.assert_frame_equal(read_arrow(w, name).to_pandas(), read_table(w, name))
-    pulls = read_annotations_arrow(w / "annotations")
+        path = w / f"{name}.parquet"
+        pd.testing.assert_frame_equal(read_table(w, name), pd.read_parquet(path))
+        pd.testing.assert_frame_equal(read_arrow(w, name).to_pandas(), pd.read_parquet(path))
+    files = sorted((w / "annotations").glob("*.parquet"))
+    assert len(read_annotations_arrow(w / "annotations")) == len(files)
     pd.testing.assert_frame_equal(
-        pd.concat([t.to_pandas() for t in pulls], ignore_index=True),
-        read_annotations(w / "annotations"))
+        read_annotations(w / "annotations"),
+        pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
 
 
 def test_columns_taken_from_the_inputs_equal_the_converted_cells(

@@ -69,6 +69,11 @@ def list_items_in(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
         known = pc.is_in(items, pa.array(allowed, pa.string())).fill_null(False)
         bad = pc.and_(items.is_valid(), pc.invert(known))
         return pd.Series(rows_without(cells, bad), index=series.index)
+    return list_items_in_by_row(series, allowed)
+
+
+def list_items_in_by_row(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
+    """The rule ``list_items_in`` vectorises, for cells Arrow cannot hold exactly."""
     exploded = series.explode()
     ok = exploded.isna() | exploded.isin(allowed)
     return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
@@ -81,14 +86,15 @@ def is_list_of_str(series: pd.Series) -> pd.Series:
         ok = rows_without(cells, pc.list_flatten(cells).is_null())
         # A None cell is not a list.
         return pd.Series(ok & cells.is_valid().to_numpy(zero_copy_only=False), index=series.index)
+    return series.map(str_list_cell_ok).astype(bool)
 
-    def check(cell: object) -> bool:
-        # A bare string is iterable too, but it is not a list of strings.
-        if cell is None or isinstance(cell, str | bytes):
-            return False
-        try:
-            return all(isinstance(x, str) for x in cell)  # type: ignore[attr-defined]
-        except TypeError:
-            return False
 
-    return series.map(check).astype(bool)
+def str_list_cell_ok(cell: object) -> bool:
+    """The rule ``is_list_of_str`` vectorises, for one cell."""
+    # A bare string is iterable too, but it is not a list of strings.
+    if cell is None or isinstance(cell, str | bytes):
+        return False
+    try:
+        return all(isinstance(x, str) for x in cell)  # type: ignore[attr-defined]
+    except TypeError:
+        return False
