@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from dataset_builder.catalog.model import (
     COLUMNS,
-    ScopedName,
+    Name,
     is_distinctive,
     load_catalogue,
     names_by_work,
@@ -196,10 +196,10 @@ def test_distinctive_names(surface: str, expected: bool) -> None:
 
 def test_common_names_are_scoped_to_their_work(committed: pd.DataFrame) -> None:
     names = scoped_names(committed)
-    assert ScopedName("Radius", "radius-rur", "gutenberg:59112") in names
-    assert ScopedName("Helena", "helena-robot-rur", "gutenberg:59112") in names
-    assert ScopedName("HAL 9000", "hal-9000", None) in names
-    assert ScopedName("Jerry", "jerry-robots-arise", "gutenberg:31611") in names
+    assert Name("Radius", "radius-rur", "gutenberg:59112") in names
+    assert Name("Helena", "helena-robot-rur", "gutenberg:59112") in names
+    assert Name("HAL 9000", "hal-9000", None) in names
+    assert Name("Jerry", "jerry-robots-arise", "gutenberg:31611") in names
     global_surfaces = {n.surface for n in names if n.work_id is None}
     assert not {"Radius", "Helena", "Data", "MOTHER", "Jerry", "Tiktok"} & global_surfaces
 

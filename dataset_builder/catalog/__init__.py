@@ -1,7 +1,7 @@
 """The curated catalogue of fictional AI characters (``data/characters.csv``) and its tools."""
 
 from dataset_builder.catalog.model import (
-    ScopedName,
+    Name,
     load_catalogue,
     names_by_work,
     names_for_work,
@@ -11,7 +11,7 @@ from dataset_builder.catalog.model import (
 )
 
 __all__ = [
-    "ScopedName",
+    "Name",
     "load_catalogue",
     "names_by_work",
     "names_for_work",

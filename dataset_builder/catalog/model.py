@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from dataset_builder.errors import UserError
+from dataset_builder.extract.detect import Name  # what the extractor searches for
 from dataset_builder.io import atomic_write_text
 from dataset_builder.paths import project_file
 from dataset_builder.validate import Failure, validate_frame
@@ -87,15 +88,6 @@ NEVER_GLOBAL = frozenset({
 })
 _POSSESSIVE = re.compile(r"['’]s\b")
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class ScopedName:
-    """One string the extractor looks for, which character it means, and where it counts."""
-
-    surface: str
-    character_id: str
-    work_id: str | None  # None: matched in every work
 
 
 @dataclass(frozen=True)
@@ -254,19 +246,19 @@ def _surfaces(name: object, aliases: object) -> list[str]:
     return names
 
 
-def scoped_names(df: pd.DataFrame) -> list[ScopedName]:
+def scoped_names(df: pd.DataFrame) -> list[Name]:
     """All (surface, character, scope) triples the extractor should search for."""
-    scoped: list[ScopedName] = []
+    scoped: list[Name] = []
     # casefolded surface -> [(first-appearance key, identity key, claim)]
-    global_claims: dict[str, list[tuple[tuple[str, str], tuple[str, str], ScopedName]]] = {}
+    global_claims: dict[str, list[tuple[tuple[str, str], tuple[str, str], Name]]] = {}
     for row in df.itertuples(index=False):
         work_id = row.work_id if isinstance(row.work_id, str) and row.work_id else None
         identity = (str(row.name).casefold(), str(row.creator).casefold())
         for surface in _surfaces(row.name, row.aliases):
             if work_id is not None:
-                scoped.append(ScopedName(surface, row.character_id, work_id))
+                scoped.append(Name(surface, row.character_id, work_id))
             if is_distinctive(surface):
-                claim = ScopedName(surface, row.character_id, None)
+                claim = Name(surface, row.character_id, None)
                 order = (f"{row.year}".zfill(6), str(row.character_id))
                 global_claims.setdefault(surface.casefold(), []).append((order, identity, claim))
     global_names = []

@@ -54,11 +54,8 @@ def load_names(catalogue: str | Path | None = None) -> tuple[Name, ...]:
     """Catalogue names with their scope (see ``dataset_builder.catalog.model.scoped_names``)."""
     from dataset_builder.catalog.model import load_catalogue, scoped_names
 
-    df = load_catalogue(catalogue)
-    return tuple(
-        sorted({Name(s.surface, s.character_id, s.work_id) for s in scoped_names(df)},
-               key=lambda n: (n.surface, n.character_id, n.work_id or ""))
-    )
+    return tuple(sorted(set(scoped_names(load_catalogue(catalogue))),
+                        key=lambda n: (n.surface, n.character_id, n.work_id or "")))
 
 
 def _work_items(works: pd.DataFrame, where: Path) -> list[WorkItem]:
