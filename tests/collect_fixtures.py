@@ -20,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 from xml.sax.saxutils import escape
 
+from tests.threaded_server import running
+
 HEADERS_DIR = Path(__file__).parent / "fixtures" / "collect" / "headers"
 
 
@@ -265,14 +267,8 @@ def serve(root: Path) -> Iterator[FaultServer]:
     server = _Server(("127.0.0.1", 0), _Handler)
     server.state = state
     state.url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 # --- EPUB ------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from tests.threaded_server import running
+
 TOKEN = "test-write-token-0000"  # not token-shaped on purpose: it must never trip the scanner
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "faip tests", "GIT_AUTHOR_EMAIL": "tests@faip.invalid",
@@ -313,13 +315,8 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def hub_server(mirrors: Path) -> Iterator[HubServer]:
     server = HubServer(mirrors)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _free_port() -> int:
