@@ -27,10 +27,15 @@ def text_path(digest: str) -> str:
     return f"texts/{digest}.txt"
 
 
-def store_text(workdir: str | Path, text: str, digest: str | None = None) -> StoredText:
-    """Write ``text`` into the cache unless an intact copy is already there; ``digest`` is its
-    sha256 when the caller has it."""
-    data = text.encode("utf-8")
+def store_text(workdir: str | Path, text: str) -> StoredText:
+    """Write ``text`` into the cache unless an intact copy is already there."""
+    return store_bytes(workdir, text.encode("utf-8"), len(text))
+
+
+def store_bytes(
+    workdir: str | Path, data: bytes, n_chars: int, digest: str | None = None
+) -> StoredText:
+    """``store_text`` for a text already encoded as UTF-8 (``digest``: its sha256, if known)."""
     digest = digest or sha256_bytes(data)
     target = Path(workdir) / text_path(digest)
     # Comparing bytes is ~10x faster than hashing the file again, and as strict.
@@ -39,4 +44,4 @@ def store_text(workdir: str | Path, text: str, digest: str | None = None) -> Sto
     )
     if not existed:
         atomic_write_bytes(target, data, durable=False)  # verified on every read instead
-    return StoredText(digest, len(text), existed)
+    return StoredText(digest, n_chars, existed)

@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 
 from dataset_builder import console
-from dataset_builder.collect.texts import StoredText, store_text, text_path
+from dataset_builder.collect.texts import StoredText, store_bytes, text_path
 from dataset_builder.errors import UserError
-from dataset_builder.io import sha256_text
+from dataset_builder.io import sha256_bytes
 from dataset_builder.schemas._common import LICENCES, WORK_ID
 from dataset_builder.tables import table_path, write_table
 
@@ -110,9 +110,10 @@ class WorkStore:
 
     def put(self, meta: dict[str, Any], text: str) -> bool:
         """Store ``text`` and its row; return False if the row and text were already there."""
-        digest = sha256_text(text)
+        data = text.encode("utf-8")
+        digest = sha256_bytes(data)
         row = self._row(meta, digest, len(text))  # checked before anything is written
-        return self._record(row, store_text(self.workdir, text, digest))
+        return self._record(row, store_bytes(self.workdir, data, len(text), digest))
 
     def put_stored(self, meta: dict[str, Any], stored: StoredText) -> bool:
         """The row of a text a worker process has already stored (see ``collect.local``)."""
