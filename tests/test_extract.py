@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -347,3 +348,45 @@ def test_windows_cover_hits_without_overlap(sizes: list[int], picks: list[int],
         # Whole paragraphs, except where a paragraph longer than max_words had to be cut.
         assert w.start in {a for a, _ in paras} or cut_inside_long_paragraph(w.start)
         assert w.end in {b for _, b in paras} or cut_inside_long_paragraph(w.end)
+
+
+def _reference_links(keys: list[Key]) -> dict[str, str]:
+    """Dedup as documented, one passage and one band at a time: join a passage to the first
+    with its text and to the first sharing a band if similar enough; the earliest of a group
+    is kept."""
+    group = list(range(len(keys)))
+
+    def merge(i: int, j: int) -> None:
+        old, new = max(group[i], group[j]), min(group[i], group[j])
+        group[:] = [new if g == old else g for g in group]
+
+    first_text: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        merge(i, first_text.setdefault(key.text_sha256, i))
+    sigs = [np.frombuffer(key.signature, dtype=np.uint32) for key in keys]
+    rows = dedup.NUM_PERM // dedup.BANDS
+    for band in range(dedup.BANDS):
+        first_band: dict[bytes, int] = {}
+        for i, sig in enumerate(sigs):
+            j = first_band.setdefault(sig[band * rows:(band + 1) * rows].tobytes(), i)
+            if np.mean(sig == sigs[j]) >= dedup.THRESHOLD:
+                merge(i, j)
+    return {key.passage_id: keys[group[i]].passage_id
+            for i, key in enumerate(keys) if group[i] != i}
+
+
+def test_duplicate_links_equal_the_reference_grouping() -> None:
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 1 << 32, size=(40, dedup.NUM_PERM), dtype=np.uint32)
+    sigs, digests = [], []
+    for _ in range(400):  # copies of 40 originals with 0-40% of their values changed
+        sig = base[rng.integers(0, 40)].copy()
+        changed = rng.random(dedup.NUM_PERM) < rng.choice([0.0, 0.1, 0.25, 0.4])
+        sig[changed] = rng.integers(0, 1 << 32, size=int(changed.sum()), dtype=np.uint32)
+        sigs.append(sig)
+        digests.append(f"{rng.integers(0, 300):064x}")  # some exact copies share a text
+    keys = [Key(f"p_{i}", d, s.tobytes()) for i, (d, s) in enumerate(zip(digests, sigs,
+                                                                           strict=True))]
+    links = duplicate_links(keys)
+    assert links == _reference_links(keys)
+    assert 100 < len(links) < 400  # both linked and unlinked passages were exercised

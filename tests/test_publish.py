@@ -58,6 +58,15 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         yield Hub(root, server, olah, v1, v11)
 
 
+@pytest.fixture
+def published(hub: Hub) -> Hub:
+    """The hub with v1.0.0 and v1.1.0 published, so that every test can also run alone
+    (publishing a version again is a no-op)."""
+    for release in (hub.v1, hub.v11):
+        publish(release, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    return hub
+
+
 def _split_of_works(loaded: dict[str, dict[str, object]]) -> dict[str, str]:
     return {row: split for split, info in loaded.items()
             for row in info["ids"]}  # type: ignore[attr-defined]
@@ -97,6 +106,7 @@ def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
     assert len(new) > len(old) and all(new[pid] == split for pid, split in old.items())
 
 
+@pytest.mark.usefixtures("published")
 def test_same_version_with_different_files_is_refused(hub: Hub) -> None:
     other = _release(hub.root / "other", "1.0.0", 12, "v1.0.0", date="2026-12-01")
     head = hub.git("rev-parse", "main")
@@ -105,6 +115,7 @@ def test_same_version_with_different_files_is_refused(hub: Hub) -> None:
     assert hub.git("rev-parse", "main") == head
 
 
+@pytest.mark.usefixtures("published")
 def test_dry_run_lists_changes_without_writing(hub: Hub) -> None:
     v12 = _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
     head = hub.git("rev-parse", "main")
@@ -123,6 +134,7 @@ def test_dry_run_lists_changes_without_writing(hub: Hub) -> None:
     ("preupload", 403, "HTTP 403 while uploading the release commit"),
     ("create", 500, "HTTP 500 while creating the repository"),
 ])
+@pytest.mark.usefixtures("published")
 def test_hub_failures_leave_no_tag_and_no_commit(hub: Hub, fault: str, status: int,
                                                  message: str) -> None:
     v12 = hub.root / "v1.2.0"
@@ -139,6 +151,7 @@ def test_hub_failures_leave_no_tag_and_no_commit(hub: Hub, fault: str, status: i
     assert "v1.2.0" not in hub.git("tag")
 
 
+@pytest.mark.usefixtures("published")
 def test_tag_failure_then_rerun_tags_the_landed_commit(hub: Hub) -> None:
     v12 = hub.root / "v1.2.0"
     if not v12.exists():
@@ -169,6 +182,7 @@ def test_wrong_token_missing_token_and_unreachable_hub(hub: Hub, tmp_path: Path)
         publish(hub.v1, REPO, endpoint=closed, token=hf.TOKEN)
 
 
+@pytest.mark.usefixtures("published")
 def test_cli_publish_reads_the_token_and_never_prints_it(hub: Hub) -> None:
     result = CliRunner().invoke(main, ["publish", str(hub.v11), "--repo-id", REPO,
                                        "--endpoint", hub.server.url],
@@ -178,6 +192,7 @@ def test_cli_publish_reads_the_token_and_never_prints_it(hub: Hub) -> None:
     assert hf.TOKEN not in result.output
 
 
+@pytest.mark.usefixtures("published")
 def test_verify_a_published_revision(hub: Hub) -> None:
     report = verify(f"{REPO}@v1.1.0", endpoint=hub.olah)
     assert report.ok, report.problems
