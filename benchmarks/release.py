@@ -172,18 +172,24 @@ def main() -> None:
               f"{args.passages * args.per_passage:,} annotations "
               f"({time.perf_counter() - t0:.1f} s to generate)")
         assign_splits(w, scratch / "splits.csv")
-        t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
-        out = build_release("1.0.0", w, scratch / "release", splits_path=scratch / "splits.csv",
-                            date="2026-11-27", characters=characters())
-        t_release, c_release = time.perf_counter() - t0, time.process_time() - c0
-        k_release = _children_cpu() - k0  # the figure worker process
+        runs = []
+        for run in ("first", "again"):  # again: the release's imports are already done
+            t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
+            out = build_release("1.0.0", w, scratch / f"release-{run}",
+                                splits_path=scratch / "splits.csv", date="2026-11-27",
+                                characters=characters())
+            # The children's CPU is the figure worker process.
+            runs.append((run, time.perf_counter() - t0, time.process_time() - c0,
+                         _children_cpu() - k0))
         (scratch / "bare").mkdir()
         t_bare = bare_writes(out, scratch / "bare")
         size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-        print(f"release            {t_release:6.2f} s  (CPU {c_release:.2f} s + {k_release:.2f} s "
-              f"in child processes; {size / 1e6:,.0f} MB)")
-        print(f"bare write_table   {t_bare:6.2f} s  ratio {t_release / t_bare:.2f}x "
-              f"(goal: release < 30 s, ratio < 3x)")
+        print(f"bare write_table   {t_bare:6.2f} s  (the released tables, {size / 1e6:,.0f} MB "
+              "with card, figures and metadata)")
+        for run, wall, cpu, children in runs:
+            print(f"release, {run:5s}     {wall:6.2f} s  ratio {wall / t_bare:5.2f}x  "
+                  f"(CPU {cpu:.2f} s + {children:.2f} s in child processes)")
+        print("goal: release < 30 s, ratio < 3x")
         from datasets import load_dataset
 
         for config in ("passages", "annotations"):
