@@ -31,12 +31,18 @@ class Hub:
     olah: str
     v1: Path
     v11: Path
+    # Releases after v1.1.0, one per test that tries to publish one, so that no test depends
+    # on what another published: v1.2.0 lands (tag failure, then rerun), v1.3.0 never lands
+    # (Hub failures), v1.4.0 is only compared (dry run; its data differs from all others).
+    v12: Path
+    v13: Path
+    v14: Path
 
-    def git(self, *args: str) -> str:
-        return hf._git(self.root / "mirrors" / "datasets" / REPO, *args)
+    def git(self, *args: str, repo: str = REPO) -> str:
+        return hf._git(self.root / "mirrors" / "datasets" / repo, *args)
 
-    def load(self, *wanted: str) -> dict[str, dict[str, dict[str, object]]]:
-        return hf.load_in_subprocess(self.olah, REPO, list(wanted), self.root / "home")
+    def load(self, *wanted: str, repo: str = REPO) -> dict[str, dict[str, dict[str, object]]]:
+        return hf.load_in_subprocess(self.olah, repo, list(wanted), self.root / "home")
 
 
 def _release(root: Path, version: str, n_works: int, out: str, previous: Path | None = None,
@@ -54,8 +60,10 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     (root / "mirrors").mkdir()
     v1 = _release(root, "1.0.0", 12, "v1.0.0")
     v11 = _release(root, "1.1.0", 18, "v1.1.0", previous=v1)
+    later = [_release(root, version, n_works, f"v{version}", previous=v11)
+             for version, n_works in (("1.2.0", 20), ("1.3.0", 20), ("1.4.0", 22))]
     with hf.hub_server(root / "mirrors") as server, hf.olah_server(root / "mirrors", root) as olah:
-        yield Hub(root, server, olah, v1, v11)
+        yield Hub(root, server, olah, v1, v11, *later)
 
 
 @pytest.fixture
@@ -73,25 +81,30 @@ def _split_of_works(loaded: dict[str, dict[str, object]]) -> dict[str, str]:
 
 
 def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
-    first = publish(hub.v1, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    repo = f"{REPO}-first"  # a repository of its own: the other tests publish to REPO
+    first = publish(hub.v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
     assert first.action == "published" and "data/passages/train-00000-of-00001.parquet" in \
         first.added
-    commits = [line for line in hub.server.log if "/commit/" in line]
-    assert commits == [f"POST /api/datasets/{REPO}/commit/main"]  # ONE commit for the release
-    assert hub.git("rev-parse", "v1.0.0^{commit}") == first.commit == hub.git("rev-parse", "main")
-    assert hub.git("log", "-1", "--format=%s", "main") == "Release 1.0.0"
+    commits = [line for line in hub.server.log if f"{repo}/commit/" in line]
+    assert commits == [f"POST /api/datasets/{repo}/commit/main"]  # ONE commit for the release
+    assert hub.git("rev-parse", "v1.0.0^{commit}", repo=repo) == first.commit == hub.git(
+        "rev-parse", "main", repo=repo)
+    assert hub.git("log", "-1", "--format=%s", "main", repo=repo) == "Release 1.0.0"
 
-    again = publish(hub.v1, REPO, endpoint=hub.server.url, token=hf.TOKEN)
-    assert again.action == "unchanged" and hub.git("rev-parse", "main") == first.commit
+    again = publish(hub.v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
+    assert again.action == "unchanged" and hub.git("rev-parse", "main", repo=repo) == first.commit
 
-    second = publish(hub.v11, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+    second = publish(hub.v11, repo, endpoint=hub.server.url, token=hf.TOKEN)
     assert second.action == "published"
-    assert hub.git("rev-parse", "main") == second.commit == hub.git("rev-parse", "v1.1.0^{commit}")
-    assert hub.git("rev-parse", f"{second.commit}^") == first.commit
-    assert hub.git("rev-parse", "v1.0.0^{commit}") == first.commit  # the old tag stays put
+    assert hub.git("rev-parse", "main", repo=repo) == second.commit == hub.git(
+        "rev-parse", "v1.1.0^{commit}", repo=repo)
+    assert hub.git("rev-parse", f"{second.commit}^", repo=repo) == first.commit
+    # The old tag stays put.
+    assert hub.git("rev-parse", "v1.0.0^{commit}", repo=repo) == first.commit
 
     splits = read_splits(hub.root / "splits.csv").set_index("work_id")["split"]
-    loaded = hub.load("passages@v1.0.0", "passages@v1.1.0", "works@v1.0.0", "works@v1.1.0")
+    loaded = hub.load("passages@v1.0.0", "passages@v1.1.0", "works@v1.0.0", "works@v1.1.0",
+                      repo=repo)
     for version, n_works in (("v1.0.0", 12), ("v1.1.0", 18)):
         passages = rf.passages(n_works)
         for split, info in loaded[f"passages@{version}"].items():
@@ -117,15 +130,15 @@ def test_same_version_with_different_files_is_refused(hub: Hub) -> None:
 
 @pytest.mark.usefixtures("published")
 def test_dry_run_lists_changes_without_writing(hub: Hub) -> None:
-    v12 = _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    v14 = hub.v14
     head = hub.git("rev-parse", "main")
-    result = CliRunner().invoke(main, ["publish", str(v12), "--repo-id", REPO, "--endpoint",
+    result = CliRunner().invoke(main, ["publish", str(v14), "--repo-id", REPO, "--endpoint",
                                        hub.server.url, "--dry-run"], env={"HF_TOKEN": ""})
     assert result.exit_code == 0, result.output
     assert "change\tdata/passages/train-00000-of-00001.parquet" in result.output
     assert "change\tREADME.md" in result.output
     assert hub.git("rev-parse", "main") == head
-    assert "v1.2.0" not in hub.git("tag")
+    assert "v1.4.0" not in hub.git("tag")
 
 
 @pytest.mark.parametrize(("fault", "status", "message"), [
@@ -137,25 +150,21 @@ def test_dry_run_lists_changes_without_writing(hub: Hub) -> None:
 @pytest.mark.usefixtures("published")
 def test_hub_failures_leave_no_tag_and_no_commit(hub: Hub, fault: str, status: int,
                                                  message: str) -> None:
-    v12 = hub.root / "v1.2.0"
-    if not v12.exists():
-        _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    v13 = hub.v13
     head = hub.git("rev-parse", "main")
     hub.server.faults = {fault: status}
     try:
         with pytest.raises(UserError, match=message):
-            publish(v12, REPO, endpoint=hub.server.url, token=hf.TOKEN)
+            publish(v13, REPO, endpoint=hub.server.url, token=hf.TOKEN)
     finally:
         hub.server.faults = {}
     assert hub.git("rev-parse", "main") == head
-    assert "v1.2.0" not in hub.git("tag")
+    assert "v1.3.0" not in hub.git("tag")
 
 
 @pytest.mark.usefixtures("published")
 def test_tag_failure_then_rerun_tags_the_landed_commit(hub: Hub) -> None:
-    v12 = hub.root / "v1.2.0"
-    if not v12.exists():
-        _release(hub.root, "1.2.0", 20, "v1.2.0", previous=hub.v11)
+    v12 = hub.v12
     hub.server.faults = {"tag": 500}
     try:
         with pytest.raises(UserError, match="HTTP 500 while creating tag v1.2.0"):

@@ -8,6 +8,7 @@ the duplicate links are computed over all keys and the spool is copied, batch by
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,8 +54,9 @@ class PassageSink:
         self.dedup_stats = StepStats("dedup")
         self.write_stats = StepStats("write")
         # pandera's first validation sets up its backends (~0.3 s): do it now, while the
-        # workers compute, rather than in finish() where the run waits for it.
-        PassageSchema.validate(empty_frame(), lazy=True)
+        # workers compute, rather than in finish() where the run waits for it. Once per
+        # process: later runs (the Python API, benchmarks) find it done.
+        _warm_up()
 
     def __enter__(self) -> PassageSink:
         return self
@@ -109,6 +111,11 @@ def _linked(table: pa.Table, links: dict[str, str]) -> pa.Table:
     frame = table.to_pandas()
     PassageSchema.validate(frame, lazy=True)  # a bug here must not reach annotators
     return table
+
+
+@functools.cache
+def _warm_up() -> None:
+    PassageSchema.validate(empty_frame(), lazy=True)
 
 
 def empty_frame() -> pd.DataFrame:
