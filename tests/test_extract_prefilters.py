@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from dataset_builder.extract.detect import (
     maybe_agency_before,
     maybe_mechanism,
     maybe_metaphor,
+    maybe_nickname,
 )
 from tests.extract_fixtures import NAMES, WORKS, fixture_text
 
@@ -29,7 +31,10 @@ PIECES = [
     "robot", "Robot", "ROBOTS", "android", "Tik-Tok", "thinking machine", "said", "SAID",
     "ſaid", "asked", "Knew", "\u212anew", "the", "a", "an", "some", "mere", "like", "as if he were",
     "nothing but", "is but", "music-box", "clockwork toy", "steam engine", "watchmaker",
-    "jack-in-the-box", "barrel organ", "mere mechanism", "café", "naïve", "İ", "ß", "😀",
+    "jack-in-the-box", "barrel organ", "mere mechanism", "toy soldier", "wind-up toy",
+    "watch-maker", "nicknamed", "catchphrase", "catch-phrase", "known as", "they called her",
+    "so-called", "dubbed", "sobriquet", "applied to him", "Thinking Machine", "café", "naïve",
+    "İ", "ß", "😀",
     " ", "  ", "\n", "\n\n", ", ", ".", "“", "”", "’", "—", "_", "-", "x", "said the robot",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
@@ -94,6 +99,8 @@ def test_prefilters_never_reject_a_match(text: str) -> None:
             assert maybe_agency_before(window), window
         if lx.MECHANISM_CUES.search(window.lower()):
             assert maybe_mechanism(window.lower()), window
+        if lx.NICKNAME_CUES.search(window.lower()):
+            assert maybe_nickname(window.lower()), window
 
 
 def test_prefilters_never_reject_a_match_in_the_fixture_texts() -> None:
@@ -113,6 +120,8 @@ def test_prefilters_reject_ordinary_text() -> None:
     assert not maybe_metaphor("He walked slowly to the door and saw the ")
     assert not maybe_agency_before("walked slowly to the door and the ")
     assert not maybe_mechanism("the robot stood by the window in the rain")
+    assert not maybe_mechanism("they watched the machine destroy the toys of the player")
+    assert not maybe_nickname("the thinking machine stood by the window in the rain")
     assert maybe_metaphor("worked like a ") and maybe_agency_before("said the old ")
 
 
@@ -128,13 +137,30 @@ def _top_level_alternatives(pattern: str) -> list[str]:
     return [*parts, current]
 
 
-def test_every_mechanism_cue_contains_a_key() -> None:
-    body = re.fullmatch(r"\\b\(\?:(.*)\)\\b", lx.MECHANISM_CUES.pattern, re.DOTALL)
+def _literally_in(key: str, alternative: str) -> bool:
+    """``key`` is plain text of the regex alternative (no metacharacter, not followed by a
+    quantifier), so every string the alternative matches contains it."""
+    at = alternative.find(key)
+    while at >= 0:
+        after = alternative[at + len(key):at + len(key) + 1]
+        if not any(c in key for c in "\\[](){}|.?*+^$") and after not in ("?", "*", "+", "{"):
+            return True
+        at = alternative.find(key, at + 1)
+    return False
+
+
+@pytest.mark.parametrize(("cues", "keys"), [
+    (lx.MECHANISM_CUES, lx.MECHANISM_KEYS), (lx.NICKNAME_CUES, lx.NICKNAME_KEYS),
+])
+def test_every_cue_alternative_contains_a_key(cues: re.Pattern[str],
+                                              keys: tuple[str, ...]) -> None:
+    body = re.fullmatch(r"\\b\(\?:(.*)\)\\b", cues.pattern, re.DOTALL)
     assert body is not None
     alternatives = _top_level_alternatives(body.group(1))
-    assert len(alternatives) >= 10
+    assert len(alternatives) >= 8
     for alternative in alternatives:
-        assert any(key in alternative for key in lx.MECHANISM_KEYS), alternative
+        assert any(_literally_in(key, alternative) for key in keys), alternative
+    assert not _literally_in("nicknamed", "nicknamed?")  # the rule itself bites
 
 
 @settings(max_examples=150, deadline=None)

@@ -239,8 +239,13 @@ def maybe_agency_before(window: str) -> bool:
 
 
 def maybe_mechanism(context: str) -> bool:
-    """MECHANISM_CUES (searched in a lowered context) contains one of its key words."""
+    """MECHANISM_CUES (searched in a lowered context) contains one of its keys."""
     return any(key in context for key in lx.MECHANISM_KEYS)
+
+
+def maybe_nickname(context: str) -> bool:
+    """NICKNAME_CUES (searched in a lowered context) contains one of its keys."""
+    return any(key in context for key in lx.NICKNAME_KEYS)
 
 
 def _is_metaphor(text: str, hit: Hit) -> bool:
@@ -301,8 +306,9 @@ def flag_context(text: str, hits: list[Hit]) -> None:
 
     nicknames: set[str] = set()
     for hit in hits:
-        if (hit.kind == LEXICON and _titled_midsentence(text, hit)
-                and lx.NICKNAME_CUES.search(context(hit))):
+        if (hit.kind == LEXICON and hit.term.lower() not in nicknames
+                and _titled_midsentence(text, hit) and maybe_nickname(ctx := context(hit))
+                and lx.NICKNAME_CUES.search(ctx)):
             nicknames.add(hit.term.lower())
     for hit in hits:
         if hit.kind == LEXICON:

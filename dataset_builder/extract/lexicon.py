@@ -61,8 +61,10 @@ MECHANISM_CUES = re.compile(
 
 # Every alternative of MECHANISM_CUES contains one of these: a context with none of them
 # cannot match, and most contexts have none (checked in tests/test_extract_prefilters.py).
+# Each is rare in prose: "toy" alone would let "destroy" through, "watch" every "watched".
 MECHANISM_KEYS = (
-    "toy", "music", "steam", "cuckoo", "watch", "jack", "player", "barrel", "mechanism",
+    "clockwork toy", "music", "steam", "up toy", "mechanical toy", "toy ", "cuckoo", "maker",
+    "in-the-box", "piano", "barrel", "mere mechanism",
 )
 
 # "computer" as a person who computes (astronomers' computers, insurance clerks).
@@ -88,6 +90,12 @@ TOOL_COMPUTER_AFTER = re.compile(
 NICKNAME_CUES = re.compile(
     r"\b(?:nicknamed?|catch-?phrase|known as|called him|applied to him|dubbed|sobriquet|"
     r"so-called|they called (?:him|her))\b"
+)
+
+# As MECHANISM_KEYS, for NICKNAME_CUES (also searched in a lowered context).
+NICKNAME_KEYS = (
+    "nicknam", "catch", "known as", "called ", "applied to him", "dubbed", "sobriquet",
+    "so-called",
 )
 
 # Speech and cognition verbs: the term (or a name) as the subject of one shows agency.
