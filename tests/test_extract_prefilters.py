@@ -35,7 +35,8 @@ PIECES = [
     "watch-maker", "nicknamed", "catchphrase", "catch-phrase", "known as", "they called her",
     "so-called", "dubbed", "sobriquet", "applied to him", "Thinking Machine", "café", "naïve",
     "İ", "ß", "😀",
-    " ", "  ", "\n", "\n\n", ", ", ".", "“", "”", "’", "—", "_", "-", "x", "said the robot",
+    " ", "  ", "\n", "\n\n", ", ", ".", "“", "”", "‘", "’", "—", "–", "…", "_", "-", "x",
+    "said the robot",
 ]
 texts = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 
