@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for run in range(args.runs):
                 workdir = Path(tmp) / f"work{run}"  # fresh each run: collect does it all
+                # Each run starts with the disk idle: the mirror just written and the last
+                # run's deleted work dir are flushed now, not in the middle of the timing.
+                os.sync()
                 c0, t0 = self_cpu() + workers.cpu_seconds(), time.perf_counter()
                 collect_files([mirror], workdir, licence="public-domain-us",
                               workers=args.workers)
