@@ -238,9 +238,12 @@ def maybe_agency_before(window: str) -> bool:
     return not _AGENCY_VERB_SET.isdisjoint(_WORDS.findall(window.lower())[-3:])
 
 
+_MECHANISM_KEYS = ahocorasick_rs.AhoCorasick(list(lx.MECHANISM_KEYS))  # one scan, not twelve
+
+
 def maybe_mechanism(context: str) -> bool:
     """MECHANISM_CUES (searched in a lowered context) contains one of its keys."""
-    return any(key in context for key in lx.MECHANISM_KEYS)
+    return bool(_MECHANISM_KEYS.find_matches_as_indexes(context))
 
 
 def maybe_nickname(context: str) -> bool:

@@ -91,7 +91,8 @@ def windows(
     done = 0
     for i in sorted(hit_paras):
         a, b = paras[i]
-        if count_words(text, a, b) > max_words:
+        # A word and a separator take two characters: shorter paragraphs need no count.
+        if b - a > 2 * max_words and count_words(text, a, b) > max_words:
             units += paras[done:i]
             units += _split_long(text, a, b, max_words)
             done = i + 1
