@@ -173,6 +173,7 @@ def duplicate_links(keys: Iterable[Key], threshold: float = THRESHOLD) -> dict[s
     rows = NUM_PERM // BANDS
     for band in range(BANDS):
         first = _first_of_group(sigs[:, band * rows:(band + 1) * rows])
+        # A passage whose band-first is its text-first is joined to it already.
         candidate = np.flatnonzero((first != np.arange(n)) & (first != same_text))
         similar = (sigs[candidate] == sigs[first[candidate]]).mean(axis=1) >= threshold
         sources.append(candidate[similar])

@@ -238,7 +238,9 @@ def maybe_agency_before(window: str) -> bool:
     return not _AGENCY_VERB_SET.isdisjoint(_WORDS.findall(window.lower())[-3:])
 
 
-_MECHANISM_KEYS = ahocorasick_rs.AhoCorasick(list(lx.MECHANISM_KEYS))  # one scan, not twelve
+# The keys of the context cues, each found with one scan of the context (not one per key).
+_MECHANISM_KEYS = ahocorasick_rs.AhoCorasick(list(lx.MECHANISM_KEYS))
+_NICKNAME_KEYS = ahocorasick_rs.AhoCorasick(list(lx.NICKNAME_KEYS))
 
 
 def maybe_mechanism(context: str) -> bool:
@@ -248,7 +250,7 @@ def maybe_mechanism(context: str) -> bool:
 
 def maybe_nickname(context: str) -> bool:
     """NICKNAME_CUES (searched in a lowered context) contains one of its keys."""
-    return any(key in context for key in lx.NICKNAME_KEYS)
+    return bool(_NICKNAME_KEYS.find_matches_as_indexes(context))
 
 
 def _is_metaphor(text: str, hit: Hit) -> bool:
