@@ -90,6 +90,20 @@ def test_bad_files_each_fail_with_one_line_and_the_rest_is_collected(
     assert list(_works(tmp_path / "w").index) == ["local:good"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unreadable_file_fails_alone(tmp_path: Path, workers: int) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "good.txt").write_text("A robot walked into town.\n", encoding="utf-8")
+    (src / "other.txt").write_text("The android waited.\n", encoding="utf-8")
+    (src / "unreadable.txt").symlink_to("/proc/self/mem")  # exists, but reading it fails
+    report = collect_files([src], tmp_path / "w", licence="cc0-1.0", workers=workers)
+    assert [w for w, _ in report.failed] == ["local:unreadable"]
+    assert "unreadable.txt: cannot read the file (Input/output error)" in report.failed[0][1]
+    assert sorted(report.collected) == ["local:good", "local:other"]
+
+
 def test_worker_processes_collect_exactly_what_one_process_does(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()

@@ -170,6 +170,23 @@ def test_bad_inputs_each_get_one_line_and_a_rerun_completes_them(tmp_path: Path)
     assert sorted(rerun.skipped) == ["gutenberg:880001", "gutenberg:881004", "gutenberg:881007"]
 
 
+UNREADABLE = Path("/proc/self/mem")  # a file that exists but whose read fails (EIO)
+
+
+@pytest.mark.skipif(not UNREADABLE.is_file(), reason="needs Linux's /proc/self/mem")
+def test_an_unreadable_mirror_file_fails_its_work_only(tmp_path: Path) -> None:
+    books = default_books()
+    mirror = write_mirror(tmp_path / "mirror", books)
+    bad = mirror / f"cache/epub/{books[0].id}/pg{books[0].id}.txt"
+    bad.unlink()
+    bad.symlink_to(UNREADABLE)
+    report = collect_gutenberg(mirror, tmp_path / "work", ids=[b.id for b in books],
+                               delay=0)
+    assert [w for w, _ in report.failed] == [f"gutenberg:{books[0].id}"]
+    assert "cannot read the mirror file (Input/output error)" in report.failed[0][1]
+    assert len(report.collected) == len(books) - 1
+
+
 def test_missing_catalogue_with_ids_warns_and_uses_rdf(tmp_path: Path) -> None:
     mirror = write_mirror(tmp_path / "m", default_books()[:1])
     (mirror / "cache/epub/feeds/pg_catalog.csv").unlink()

@@ -40,7 +40,11 @@ def read_local(path: Path, workdir: Path) -> LocalText:
         )
     if not path.is_file():
         raise UserError(f"{path}: file not found.")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the file ({exc.strerror or exc}); check that it "
+                        "is readable and rerun.") from exc
     title, authors, language = "", [], ""
     if suffix == ".epub":
         book = read_epub(data, str(path))

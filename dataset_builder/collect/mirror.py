@@ -44,7 +44,13 @@ class LocalMirror:
 
     def read(self, rel: str, refresh: bool = False) -> bytes | None:
         path = self.root / rel
-        return path.read_bytes() if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"{path}: cannot read the mirror file ({exc.strerror or exc}); "
+                            "check that it is readable and rerun.") from exc
 
     def forget(self, rel: str) -> None:
         pass
