@@ -172,3 +172,15 @@ def test_fifty_megabytes_without_newline_does_not_blow_memory(tmp_path: Path) ->
     assert peak < 8 * written, f"peak {peak / 1e6:.0f} MB for a {written / 1e6:.0f} MB file"
     row = _works(tmp_path / "w").loc["local:one-line"]
     assert row["n_chars"] == written - 1  # the final space is trimmed
+
+
+def test_a_workdir_the_system_refuses_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("A robot walked into town.\n", encoding="utf-8")
+    (tmp_path / "a-file").write_text("not a folder\n", encoding="utf-8")
+    workdir = tmp_path / "a-file" / "w"  # below a file: no folder can be made there
+    result = CliRunner().invoke(main, ["collect", "files", str(tmp_path / "good.txt"),
+                                       "--licence", "cc0-1.0", "-w", str(workdir)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"error: {tmp_path / 'a-file'}" in result.stderr
+    assert "Traceback" not in result.output

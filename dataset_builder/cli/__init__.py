@@ -68,6 +68,11 @@ class _LazyGroup(click.Group):
         except UserError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(1)
+        except OSError as exc:  # a path the system refuses (missing folder, full disk, ...)
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.secho(f"error: {where}{exc.strerror or exc}; check the path, its permissions "
+                        "and the free space, then rerun.", fg="red", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
