@@ -327,7 +327,8 @@ def validate_workdir(
             )
             continue
         report.failures += validate_frame(name, frame)
-    if not tables and not report.failures:
+    from_workdir = set(tables) - ({"characters"} if characters is not None else set())
+    if not from_workdir and not report.failures:
         raise UserError(
             f"{root}: no tables to validate (expected e.g. works.parquet); "
             "run `faip collect` and `faip extract` first."

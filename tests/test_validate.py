@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dataset_builder.catalog.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.tables import write_table
@@ -69,6 +70,11 @@ def test_missing_workdir_and_empty_workdir_are_user_errors(tmp_path: Path) -> No
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="no tables to validate"):
         validate_workdir(tmp_path / "empty")
+    # The catalogue is checked alongside a work dir's tables, not instead of them.
+    with pytest.raises(UserError, match="no tables to validate"):
+        validate_workdir(tmp_path / "empty", characters=load_catalogue())
+    result = CliRunner().invoke(main, ["validate", "-w", str(tmp_path / "empty")])
+    assert result.exit_code == 1 and "no tables to validate" in result.output
 
 
 def test_cli_exit_codes_and_report(tmp_path: Path) -> None:
