@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
+from typing import TypeVar
+
+from dataset_builder.errors import UserError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # What the pools' workers run. The fork server imports all of them when it starts (once per
 # process): the Python API may run collect and then extract, and both pools share the server.
@@ -22,3 +33,47 @@ def worker_context() -> BaseContext:
         context.set_forkserver_preload(list(WORKER_MODULES))
         return context
     return multiprocessing.get_context("spawn")
+
+
+class OrderedMap(Iterator[R]):
+    """``fn`` over ``tasks`` in ``workers`` processes, results in task order.
+
+    The first ``ahead`` tasks are submitted at once, so the workers start while the caller
+    prepares; then one more per result taken, so memory stays flat however many tasks there
+    are. A worker that dies (killed, out of memory) ends the run with a UserError, where a
+    multiprocessing.Pool would wait for its result forever. ``close`` (or leaving a ``with``
+    block) cancels the tasks not started and ends the pool.
+    """
+
+    def __init__(self, fn: Callable[[T], R], tasks: Iterable[T], workers: int, ahead: int):
+        self._fn = fn
+        self._todo = iter(tasks)
+        self._pool = ProcessPoolExecutor(workers, mp_context=worker_context())
+        self._pending: deque[Future[R]] = deque(
+            self._pool.submit(fn, task) for task in itertools.islice(self._todo, ahead))
+
+    def __next__(self) -> R:
+        if not self._pending:
+            self.close()
+            raise StopIteration
+        try:
+            result = self._pending.popleft().result()
+        except BrokenProcessPool as exc:
+            self.close()
+            raise UserError(
+                "a worker process died (killed, or out of memory on a very large input); "
+                "rerun with fewer --workers, or --workers 1 to see which input fails."
+            ) from exc
+        self._pending.extend(self._pool.submit(self._fn, task)
+                             for task in itertools.islice(self._todo, 1))
+        return result
+
+    def close(self) -> None:
+        self._pending.clear()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> OrderedMap[R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

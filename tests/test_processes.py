@@ -3,12 +3,16 @@ more time starting than a small shard takes to process."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import subprocess
 import sys
+import threading
 
 import pytest
 
-from dataset_builder.processes import WORKER_MODULES, worker_context
+from dataset_builder.errors import UserError
+from dataset_builder.processes import WORKER_MODULES, OrderedMap, worker_context
 
 
 @pytest.mark.parametrize("module", WORKER_MODULES)
@@ -27,3 +31,35 @@ def _square(x: int) -> int:
 def test_worker_context_runs_a_pool() -> None:
     with worker_context().Pool(2) as pool:
         assert pool.map(_square, range(5)) == [0, 1, 4, 9, 16]
+
+
+def test_ordered_map_keeps_task_order_and_ends_its_pool() -> None:
+    with OrderedMap(_square, range(50), workers=2, ahead=3) as results:
+        assert list(results) == [x * x for x in range(50)]
+    early = OrderedMap(_square, range(1000), workers=2, ahead=4)
+    assert [next(early), next(early)] == [0, 1]
+    early.close()  # the tasks not started are cancelled
+    assert multiprocessing.active_children() == []
+
+
+def _die_on_three(x: int) -> int:
+    if x == 3:
+        os._exit(1)  # as the kernel's out-of-memory killer would end it
+    return x
+
+
+def test_a_worker_that_dies_ends_the_map_with_a_clear_error() -> None:
+    outcome: dict[str, object] = {}
+
+    def consume() -> None:
+        try:
+            with OrderedMap(_die_on_three, range(8), workers=2, ahead=4) as results:
+                outcome["results"] = list(results)
+        except UserError as exc:
+            outcome["error"] = str(exc)
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the map waited forever for a dead worker"
+    assert "a worker process died" in str(outcome.get("error")), outcome

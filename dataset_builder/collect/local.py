@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from dataset_builder.collect.clean import clean_bytes, clean_str
 from dataset_builder.collect.epub import read_epub
 from dataset_builder.collect.texts import StoredText, store_text
 from dataset_builder.errors import UserError
-from dataset_builder.processes import worker_context
+from dataset_builder.processes import OrderedMap
 
 SUFFIXES = (".txt", ".md", ".epub")
 _MD_TITLE_RE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
@@ -57,8 +58,8 @@ def read_local(path: Path, workdir: Path) -> LocalText:
     return LocalText(store_text(workdir, text), title, authors, language)
 
 
-def _read_pair(args: tuple[Path, Path]) -> LocalText | UserError:
-    return _read_or_error(*args)
+def _read_chunk(paths: list[Path], workdir: Path) -> list[LocalText | UserError]:
+    return [_read_or_error(path, workdir) for path in paths]
 
 
 def _read_or_error(path: Path, workdir: Path) -> LocalText | UserError:
@@ -81,10 +82,10 @@ def read_all(
     if workers <= 1 or len(paths) <= 1:
         yield from (_read_or_error(path, workdir) for path in paths)
         return
-    # Pool.imap hands the files out from a feeder thread (the pipe bounds how many wait) and
-    # yields the small results in order; per file it costs a fraction of what a
-    # ProcessPoolExecutor future does.
     workers = min(workers, len(paths))
-    chunk = max(1, min(_MAX_CHUNK, len(paths) // (4 * workers)))
-    with worker_context().Pool(workers) as pool:
-        yield from pool.imap(_read_pair, [(path, workdir) for path in paths], chunk)
+    size = max(1, min(_MAX_CHUNK, len(paths) // (4 * workers)))
+    chunks = (list(paths[i:i + size]) for i in range(0, len(paths), size))
+    with OrderedMap(partial(_read_chunk, workdir=workdir), chunks, workers,
+                    ahead=4 * workers) as results:
+        for chunk in results:
+            yield from chunk

@@ -112,7 +112,8 @@ def run_extract(
         raise UserError(f"--min-score {min_score}: expected a number between 0 and 1.")
     t0 = time.perf_counter()
     workdir = Path(workdir)
-    # Started first: worker processes spawn and import while the tables below are read.
+    # Made first: a Ray cluster starts while the tables below are read (a local pool starts
+    # when it is given the shards).
     runner = make_executor(executor, workers)
     try:
         items = _work_items(read_table(workdir, "works"), table_path(workdir, "works"))

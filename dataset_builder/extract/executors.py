@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from dataset_builder.errors import UserError
 from dataset_builder.extract.steps import Problem, Step, StepStats, WorkItem, run_steps
-from dataset_builder.processes import worker_context
+from dataset_builder.processes import OrderedMap
 
 ShardResult = tuple[list[dict[str, Any]], list[StepStats], list[Problem]]
 
@@ -33,39 +33,29 @@ def _run_shard(args: tuple[list[Step], list[WorkItem]]) -> ShardResult:
     return run_steps(steps, items)
 
 
-def _warm_up() -> None:
-    """Pool initializer: unpickling it imports this module (unless the fork server already
-    has), so the step modules (numpy, the automaton) load in the workers while the driver is
-    still reading tables."""
-
-
 class LocalExecutor:
-    """``workers`` = 1 runs in this process; more use a process pool (see
-    :func:`dataset_builder.processes.worker_context`). The pool starts at construction, so that
-    the workers start up while the driver prepares the work; ``close`` ends it."""
+    """``workers`` = 1 runs in this process; more use a pool of processes (see
+    :class:`dataset_builder.processes.OrderedMap`), ended by ``close``."""
 
     def __init__(self, workers: int = 1):
         if workers < 1:
             raise UserError(f"--workers must be at least 1, got {workers}.")
         self.workers = workers
-        self._pool: Any = None
-        if workers > 1:
-            context = worker_context()
-            self._pool = context.Pool(workers, _warm_up)
+        self._results: OrderedMap[ShardResult] | None = None
 
     def map(self, steps: list[Step], shards: Sequence[list[WorkItem]]) -> Iterator[ShardResult]:
-        """Results in shard order. A pool gets the shards at once (not when the first result
-        is asked for), so the workers are busy while the driver sets up its output."""
-        if self._pool is None or len(shards) <= 1:
-            self.close()
+        """Results in shard order; two shards per worker wait in line, so the workers stay
+        busy while memory holds only a few shards' passages."""
+        if self.workers == 1 or len(shards) <= 1:
             return (run_steps(steps, shard) for shard in shards)
-        return self._pool.imap(_run_shard, [(steps, shard) for shard in shards])
+        self._results = OrderedMap(_run_shard, ((steps, shard) for shard in shards),
+                                   self.workers, ahead=2 * self.workers)
+        return self._results
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._results is not None:
+            self._results.close()  # cancels the shards not started, ends the pool
+            self._results = None
 
 
 class RayExecutor:
