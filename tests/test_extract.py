@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -390,3 +391,22 @@ def test_duplicate_links_equal_the_reference_grouping() -> None:
     links = duplicate_links(keys)
     assert links == _reference_links(keys)
     assert 100 < len(links) < 400  # both linked and unlinked passages were exercised
+
+
+def test_spooled_batches_are_regrouped_into_fixed_row_groups() -> None:
+    from dataset_builder.extract.sink import SCHEMA, _row_groups
+
+    rows = [{"passage_id": f"p_{i:016x}", "work_id": "local:x", "char_start": i,
+             "char_end": i + 1, "text": "x", "text_sha256": "0" * 64, "n_words": 1,
+             "score": 0.5, "evidence": [], "character_ids": [], "duplicate_of": None}
+            for i in range(23)]
+    table = pa.Table.from_pylist(rows, schema=SCHEMA)
+    batches: list[pa.RecordBatch] = []
+    at = 0
+    for size in (1, 7, 2, 9, 4):  # as shards arrive: uneven, none aligned with a row group
+        batches += table.slice(at, size).to_batches()
+        at += size
+    groups = list(_row_groups(batches, 5))
+    assert [g.num_rows for g in groups] == [5, 5, 5, 5, 3]
+    assert pa.concat_tables(groups).equals(table)
+    assert list(_row_groups([], 5)) == []

@@ -1,6 +1,6 @@
 """The reduce part of the pipeline: spool passages to disk, link duplicates, write the table.
 
-Passage rows arrive per work from any executor; they are appended to a spool parquet file so
+Passage rows arrive per work from any executor; they are appended to a spool (Arrow stream) so
 that memory holds only the dedup keys (id, sha256, 256-byte signature per passage). At the end
 the duplicate links are computed over all keys and the spool is copied, batch by batch, into
 ``passages.parquet`` (atomically: an interrupted run leaves the previous table untouched).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,8 @@ class PassageSink:
         self.target = target
         self.spool = target.with_name(f".{target.name}.spool")
         self.keys: list[Key] = []
-        self._writer: pq.ParquetWriter | None = None
+        self._spool_file: pa.NativeFile | None = None
+        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self.dedup_stats = StepStats("dedup")
         self.write_stats = StepStats("write")
         # pandera's first validation sets up its backends (~0.3 s): do it now, while the
@@ -62,10 +63,16 @@ class PassageSink:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._close_spool()
+        self.spool.unlink(missing_ok=True)
+
+    def _close_spool(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        self.spool.unlink(missing_ok=True)
+        if self._spool_file is not None:
+            self._spool_file.close()
+            self._spool_file = None
 
     def add(self, rows: Iterable[dict[str, Any]]) -> None:
         batch = []
@@ -78,8 +85,10 @@ class PassageSink:
             return
         t0 = time.perf_counter()
         if self._writer is None:
+            # An Arrow stream: written and read back at memory speed (no parquet encoding).
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.spool, SCHEMA)
+            self._spool_file = pa.OSFile(str(self.spool), "wb")
+            self._writer = pa.ipc.new_stream(self._spool_file, SCHEMA)
         self._writer.write_table(pa.Table.from_pylist(batch, schema=SCHEMA))
         self.write_stats.n_in += len(batch)
         self.write_stats.seconds += time.perf_counter() - t0
@@ -92,16 +101,31 @@ class PassageSink:
         self.dedup_stats.add("duplicates", len(links))
         self.dedup_stats.seconds += time.perf_counter() - t0
         t0 = time.perf_counter()
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._close_spool()
         with atomic_open(self.target, "wb") as handle, pq.ParquetWriter(handle, SCHEMA) as out:
             if self.spool.exists():
-                for batch in pq.ParquetFile(self.spool).iter_batches(batch_size=_BATCH_ROWS):
-                    out.write_table(_linked(pa.Table.from_batches([batch], schema=SCHEMA), links))
+                with pa.memory_map(str(self.spool)) as source:
+                    for table in _row_groups(pa.ipc.open_stream(source), _BATCH_ROWS):
+                        out.write_table(_linked(table, links))
         self.write_stats.n_out = len(self.keys)
         self.write_stats.seconds += time.perf_counter() - t0
         return len(links)
+
+
+def _row_groups(batches: Iterable[pa.RecordBatch], size: int) -> Iterator[pa.Table]:
+    """The rows of ``batches`` regrouped into tables of ``size`` rows (the last one shorter)."""
+    pending: list[pa.RecordBatch] = []
+    n = 0
+    for batch in batches:
+        pending.append(batch)
+        n += batch.num_rows
+        while n >= size:
+            table = pa.Table.from_batches(pending, schema=SCHEMA)
+            yield table.slice(0, size)
+            rest = table.slice(size)
+            pending, n = rest.to_batches(), rest.num_rows
+    if n:
+        yield pa.Table.from_batches(pending, schema=SCHEMA)
 
 
 def _linked(table: pa.Table, links: dict[str, str]) -> pa.Table:
