@@ -245,6 +245,12 @@ def test_cli_release_and_verify(tmp_path: Path) -> None:
     bad = CliRunner().invoke(main, ["verify", str(tmp_path / "rel")])
     assert bad.exit_code == 1
     assert "sha256 differs" in bad.output and "NonMatchingSplitsSizesError" in bad.output
+    # A truncated shard is reported as such, not as a traceback.
+    shard.write_bytes(shard.read_bytes()[:-100])
+    broken = CliRunner().invoke(main, ["verify", str(tmp_path / "rel")])
+    assert broken.exit_code == 1, broken.output
+    assert isinstance(broken.exception, SystemExit)  # a report, not a crash
+    assert f"data/passages/{shard.name}: not a readable parquet file" in broken.output
 
 
 def test_changelog_against_the_previous_release(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dataset_builder.errors import UserError
@@ -54,7 +55,12 @@ def verify_folder(folder: Path, label: str | None = None) -> VerifyReport:
         for config, info in infos.items():
             assert isinstance(info, DatasetInfo)
             for shard in sorted((folder / "data" / config).glob("*.parquet")):
-                schema = pq.read_schema(shard)
+                try:
+                    schema = pq.read_schema(shard)
+                except (pa.ArrowException, OSError) as exc:
+                    report.problems.append(f"data/{config}/{shard.name}: not a readable "
+                                           f"parquet file ({exc})")
+                    continue
                 if info.features is None or b"huggingface" not in (schema.metadata or {}) \
                         or Features.from_arrow_schema(schema) != info.features \
                         or not schema.equals(info.features.arrow_schema):
