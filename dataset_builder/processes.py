@@ -1,4 +1,5 @@
-"""Where worker processes come from (the process pools of ``collect files`` and ``extract``)."""
+"""Worker processes: where they come from and how work is handed to them in order (the pools
+of ``collect files`` and ``extract``)."""
 
 from __future__ import annotations
 
