@@ -11,7 +11,7 @@ boundaries and given context flags from the few hundred characters around it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import ahocorasick_rs
@@ -100,14 +100,10 @@ class Matcher:
         saves encoding the text again.
         """
         offsets = _Offsets(text.encode() if raw is None else raw)
-        matches = self._automaton.find_matches_as_indexes(offsets.raw, overlapping=True)
-        starts = offsets.chars([m[1] for m in matches])
         hits: list[Hit] = []
-        for (index, _, _), start in zip(matches, starts, strict=True):
+        for index, start in _bounded_matches(self._automaton, self._keys, text, offsets):
             key, entries = self._keys[index], self._entries[index]
             end = start + len(key)
-            if not _word_bounded(text, start, end):
-                continue
             for entry in entries:
                 if entry.work_id is not None and entry.work_id != work_id:
                     continue  # a name scoped to another work (common-word aliases stay home)
@@ -151,6 +147,17 @@ def _build(entries: dict[str, list[_Entry]]) -> ahocorasick_rs.BytesAhoCorasick:
     return ahocorasick_rs.BytesAhoCorasick(
         [key.encode() for key in entries], implementation=ahocorasick_rs.Implementation.DFA
     )
+
+
+def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str], text: str,
+                     offsets: _Offsets) -> Iterator[tuple[int, int]]:
+    """(key index, character start) of every match of ``automaton`` over the text's bytes
+    that stands as a whole word."""
+    matches = automaton.find_matches_as_indexes(offsets.raw, overlapping=True)
+    starts = offsets.chars([m[1] for m in matches])
+    for (index, _, _), start in zip(matches, starts, strict=True):
+        if _word_bounded(text, start, start + len(keys[index])):
+            yield index, start
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
@@ -204,14 +211,8 @@ def find_names(text: str, names: dict[str, str], offsets: _Offsets | None = None
     offsets = offsets or _Offsets(text.encode())
     keys = sorted({variant for name in names for variant in (name, name.upper())})
     automaton = ahocorasick_rs.BytesAhoCorasick([key.encode() for key in keys])
-    matches = automaton.find_matches_as_indexes(offsets.raw, overlapping=True)
-    starts = offsets.chars([m[1] for m in matches])
-    hits = []
-    for (index, _, _), start in zip(matches, starts, strict=True):
-        key = keys[index]
-        if _word_bounded(text, start, start + len(key)):
-            hits.append(Hit(start, start + len(key), key, INTRODUCED, _INTRODUCED_WEIGHT))
-    return hits
+    return [Hit(start, start + len(keys[index]), keys[index], INTRODUCED, _INTRODUCED_WEIGHT)
+            for index, start in _bounded_matches(automaton, keys, text, offsets)]
 
 
 # Cheap tests that rule out most hits before the slower cue regexes run. Each may say "maybe"
@@ -323,7 +324,7 @@ def flag_context(text: str, hits: list[Hit]) -> None:
             if maybe_mechanism(ctx) and lx.MECHANISM_CUES.search(ctx):
                 hit.flags.add("mechanism")
             if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
-                lx.HUMAN_COMPUTER_CUES.search(context(hit))
+                lx.HUMAN_COMPUTER_CUES.search(ctx)
             ):
                 hit.flags.add("human_computer")
             if hit.term.lower() in nicknames and any(c.isupper() for c in hit.term):
