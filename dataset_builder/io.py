@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from dataset_builder.errors import UserError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -71,6 +73,15 @@ def atomic_write_parquet(path: str | os.PathLike[str], table: pa.Table, **kwargs
 
     with atomic_open(path, "wb") as handle:
         pq.write_table(table, handle, **kwargs)
+
+
+def read_input(path: Path, what: str = "the file") -> bytes:
+    """The bytes of an input file; a file that exists but cannot be read is a UserError."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read {what} ({exc.strerror or exc}); check that it is "
+                        "readable and rerun.") from exc
 
 
 def sha256_bytes(data: bytes) -> str:

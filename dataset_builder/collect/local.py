@@ -15,6 +15,7 @@ from dataset_builder.collect.clean import clean_bytes, clean_str
 from dataset_builder.collect.epub import read_epub
 from dataset_builder.collect.texts import StoredText, store_text
 from dataset_builder.errors import UserError
+from dataset_builder.io import read_input
 from dataset_builder.processes import OrderedMap
 
 SUFFIXES = (".txt", ".md", ".epub")
@@ -41,11 +42,7 @@ def read_local(path: Path, workdir: Path) -> LocalText:
         )
     if not path.is_file():
         raise UserError(f"{path}: file not found.")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read the file ({exc.strerror or exc}); check that it "
-                        "is readable and rerun.") from exc
+    data = read_input(path)
     title, authors, language = "", [], ""
     if suffix == ".epub":
         book = read_epub(data, str(path))

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from dataset_builder.collect.http import NotFound, PoliteFetcher
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_write_json, sha256_file
+from dataset_builder.io import atomic_write_json, read_input, sha256_file
 
 MANIFEST = "manifest.json"
 _SAVE_EVERY = 25  # downloads between manifest saves; a lost entry only costs a re-download
@@ -44,13 +44,7 @@ class LocalMirror:
 
     def read(self, rel: str, refresh: bool = False) -> bytes | None:
         path = self.root / rel
-        if not path.is_file():
-            return None
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise UserError(f"{path}: cannot read the mirror file ({exc.strerror or exc}); "
-                            "check that it is readable and rerun.") from exc
+        return read_input(path, "the mirror file") if path.is_file() else None
 
     def forget(self, rel: str) -> None:
         pass
