@@ -1,5 +1,5 @@
-"""The local process pool starts before the driver reads its tables; it must end with the run,
-whether the run succeeds or fails, and one automaton must serve every shard of a worker."""
+"""The local process pool must end with the run, whether the run succeeds or fails, and one
+automaton must serve every shard of a worker."""
 
 from __future__ import annotations
 
