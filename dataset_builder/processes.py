@@ -59,14 +59,15 @@ class OrderedMap(Iterator[R]):
             raise StopIteration
         try:
             result = self._pending.popleft().result()
+            # A pool broken since (by another task's worker) refuses the submission too.
+            self._pending.extend(self._pool.submit(self._fn, task)
+                                 for task in itertools.islice(self._todo, 1))
         except BrokenProcessPool as exc:
             self.close()
             raise UserError(
                 "a worker process died (killed, or out of memory on a very large input); "
                 "rerun with fewer --workers, or --workers 1 to see which input fails."
             ) from exc
-        self._pending.extend(self._pool.submit(self._fn, task)
-                             for task in itertools.islice(self._todo, 1))
         return result
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -48,12 +49,17 @@ def _die_on_three(x: int) -> int:
     return x
 
 
-def test_a_worker_that_dies_ends_the_map_with_a_clear_error() -> None:
+@pytest.mark.parametrize("late", [False, True], ids=["eager", "late"])
+def test_a_worker_that_dies_ends_the_map_with_a_clear_error(late: bool) -> None:
+    # late: the caller takes the first result after the pool broke (results 0-2 are done
+    # then, and the next submission is what finds the pool broken).
     outcome: dict[str, object] = {}
 
     def consume() -> None:
         try:
             with OrderedMap(_die_on_three, range(8), workers=2, ahead=4) as results:
+                if late:
+                    time.sleep(2)
                 outcome["results"] = list(results)
         except UserError as exc:
             outcome["error"] = str(exc)
