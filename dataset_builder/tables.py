@@ -25,6 +25,17 @@ def read_table(workdir: str | Path, name: str) -> pd.DataFrame:
     return read_arrow(workdir, name).to_pandas()
 
 
+def _keep_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
+    return pd.ArrowDtype(kind) if pa.types.is_list(kind) else None
+
+
+def frame_of(table: pa.Table) -> pd.DataFrame:
+    """``table.to_pandas()``, except that list columns stay Arrow arrays (``pd.ArrowDtype``)
+    instead of one Python list per cell: for callers that work on them column-wise (the
+    release reads hundreds of thousands of such cells and writes them back to Arrow)."""
+    return table.to_pandas(types_mapper=_keep_lists)
+
+
 def read_arrow(workdir: str | Path, name: str) -> pa.Table:
     """One table as Arrow, for callers that also want the typed columns without a round trip
     through Python objects (``read_table`` is its ``to_pandas()``)."""

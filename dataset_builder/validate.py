@@ -117,6 +117,12 @@ def _columns_named_in(check: str, columns: pd.Index) -> list[str]:
 
 def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
     """Check one table against its pandera model; every failing cell becomes one Failure."""
+    return checked_frame(table, df)[1]
+
+
+def checked_frame(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Failure]]:
+    """``validate_frame``, and the frame as the model coerces it (the values that passed:
+    an integer note becomes the string the schema asks for); ``df`` itself if any failed."""
     import pandera.errors as pa_errors
 
     id_col = ID_COLUMNS[table]
@@ -125,11 +131,11 @@ def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            model(table).validate(df, lazy=True)
+            coerced = model(table).validate(df, lazy=True)
         except pa_errors.SchemaErrors as exc:
             cases = exc.failure_cases
         else:
-            return []
+            return coerced, []
     ids = df[id_col] if id_col in df.columns else None
     # A value that cannot be coerced also fails the dtype check: report the cell once.
     not_coerced = {(c.column, _position(df, c.index)) for c in cases.itertuples(index=False)
@@ -163,15 +169,18 @@ def validate_frame(table: str, df: pd.DataFrame) -> list[Failure]:
             column = case.column if isinstance(case.column, str) else "(table)"
             value = _short(case.failure_case)
         out.append(Failure(table, row, column, check, value, hint, position))
-    return out
+    return df, out
+
+
+def _strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """A column of strings as Arrow (pandas' own Arrow data when it has it)."""
+    cells = series if isinstance(series.dtype, pd.StringDtype) else series.astype(object)
+    return pa.array(cells, pa.string(), from_pandas=True)
 
 
 def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
     """``values.isin(known)`` through pyarrow: pandas' isin on strings loops in Python."""
-    found = pc.is_in(
-        pa.array(values.astype(object), pa.string(), from_pandas=True),
-        value_set=pa.array(known.astype(object), pa.string(), from_pandas=True),
-    )
+    found = pc.is_in(_strings(values), value_set=_strings(known))
     return found.fill_null(False).to_numpy(zero_copy_only=False)
 
 
@@ -182,14 +191,9 @@ def _missing_refs(table: str, frame: pd.DataFrame, col: str, known: pd.Series, t
             for r, v in zip(bad[id_col], bad[col], strict=True)]
 
 
-def cross_check(tables: dict[str, pd.DataFrame],
-                spans: pa.Array | None = None) -> list[Failure]:
+def cross_check(tables: dict[str, pd.DataFrame]) -> list[Failure]:
     """Referential integrity between the tables that are present, vectorised so that it
-    stays fast on release-size tables (hundreds of thousands of annotations).
-
-    ``spans``: optionally, the Arrow column the annotations' ``spans`` cells were converted
-    from (row for row), which spares converting the cells back.
-    """
+    stays fast on release-size tables (hundreds of thousands of annotations)."""
     out: list[Failure] = []
     works, passages = tables.get("works"), tables.get("passages")
     if works is not None and passages is not None:
@@ -205,13 +209,27 @@ def cross_check(tables: dict[str, pd.DataFrame],
                                  ID_COLUMNS[name], gone)
     annotations = tables.get("annotations")
     if annotations is not None:
-        out += _spans_in_range(annotations, passages, spans)
+        out += _spans_in_range(annotations, passages)
     characters = tables.get("characters")
     if characters is not None:
-        linked = passages[["passage_id", "character_ids"]].explode("character_ids").dropna()
+        linked = _exploded(passages, "passage_id", "character_ids")
         out += _missing_refs("passages", linked, "character_ids", characters["character_id"],
                              "characters", "passage_id", "add the character to data/characters.csv")
     return out
+
+
+def _exploded(frame: pd.DataFrame, key: str, column: str) -> pd.DataFrame:
+    """``frame[[key, column]].explode(column).dropna()``; in Arrow for Arrow list cells."""
+    if not isinstance(frame[column].dtype, pd.ArrowDtype):
+        return frame[[key, column]].explode(column).dropna()
+    from dataset_builder.schemas._common import arrow_cells
+
+    cells = arrow_cells(frame[column])
+    items = pc.list_flatten(cells)
+    keys = frame[key].to_numpy(dtype=object)[pc.list_parent_indices(cells).to_numpy()]
+    present = items.is_valid().to_numpy(zero_copy_only=False) & pd.notna(keys)
+    return pd.DataFrame({key: keys[present],
+                         column: items.filter(present).to_numpy(zero_copy_only=False)})
 
 
 def _span_ends(cells: pa.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
@@ -239,30 +257,29 @@ def _span_ends(cells: pa.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarr
             ends.filter(present).to_numpy(zero_copy_only=False).astype(np.int64))
 
 
-def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame,
-                    arrow: pa.Array | None = None) -> list[Failure]:
+def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
     from dataset_builder.schemas._common import arrow_cells
 
-    def passage_lengths() -> pd.Series:
-        return pd.Series((passages["char_end"] - passages["char_start"]).to_numpy(),
-                         index=pd.Index(passages["passage_id"].astype(object)))
+    def limits(passage_ids: pd.Series) -> np.ndarray:
+        """Per id, its passage's length (no limit for an unknown passage)."""
+        length = (passages["char_end"] - passages["char_start"]).to_numpy()
+        found = pc.index_in(_strings(passage_ids), value_set=_strings(passages["passage_id"]))
+        # Not found: -1, which picks the appended "no limit".
+        positions = found.fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.append(length, np.iinfo(np.int64).max)[positions]
 
-    if arrow is None or len(arrow) != len(annotations):
-        arrow = arrow_cells(annotations["spans"])
-    located = _span_ends(arrow)
+    located = _span_ends(arrow_cells(annotations["spans"]))
     if located is not None:
         rows, within, ends = located
         if not len(rows):
             return []
-        length = passage_lengths()
-        positions = length.index.get_indexer(annotations["passage_id"].astype(object))[rows]
-        cells = annotations["spans"].to_numpy(dtype=object)
-        row_ids = annotations["row_id"].to_numpy(dtype=object)
-        limit = np.where(positions >= 0, length.to_numpy()[positions], np.iinfo(np.int64).max)
+        limit = limits(annotations["passage_id"])[rows]
+        cells = annotations["spans"]
         over = np.flatnonzero(ends > limit)
         return [
-            Failure("annotations", str(row_ids[rows[i]]), "spans", "span end <= passage length",
-                    _short(dict(cells[rows[i]][within[i]])),
+            Failure("annotations", str(annotations["row_id"].iloc[rows[i]]), "spans",
+                    "span end <= passage length",
+                    _short(dict(cells.iloc[rows[i]][within[i]])),
                     f"the passage has {int(limit[i])} characters: fix or reject the span")
             for i in over
         ]
@@ -270,9 +287,7 @@ def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame,
     spans = spans.dropna(subset=["spans"])
     if spans.empty:
         return []
-    length = passage_lengths()
-    positions = length.index.get_indexer(spans["passage_id"].astype(object))
-    limit = np.where(positions >= 0, length.to_numpy()[positions], np.iinfo(np.int64).max)
+    limit = limits(spans["passage_id"])
     ends = np.fromiter((int(s["end"]) for s in spans["spans"]), dtype=np.int64, count=len(spans))
     over = ends > limit
     bad = spans[over]

@@ -210,6 +210,50 @@ def test_withheld_texts_and_rehydration_from_a_work_dir(tmp_path: Path) -> None:
     assert load_dataset(str(rel), "passages", cache_dir=str(tmp_path / "c"))
 
 
+def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
+    # Work 3 is annotated; as a copyrighted work its span quotes must not be published.
+    w = rf.write_workdir(tmp_path / "w", n_works=24)
+    works = rf.works(24)
+    works.loc[works["work_id"] == rf.work_id(3), "licence"] = "copyrighted"
+    write_table(w, "works", works)
+    assign_splits(w, tmp_path / "splits.csv")
+    rel = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
+                        date=DATE, characters=rf.characters())
+    rows = pq.read_table(rel / "data" / "annotations").to_pylist()
+    hidden = {rf.work_id(1), rf.work_id(3)}
+    assert {r["work_id"] for r in rows} & hidden == {rf.work_id(3)}
+    for row in rows:
+        assert row["spans"], row["row_id"]
+        assert all((s["text"] is None) == (row["work_id"] in hidden) for s in row["spans"])
+
+
+def test_pull_files_whose_column_types_differ_are_released_from_python_cells(
+        tmp_path: Path) -> None:
+    # Text notes, then integer notes in a later pull: the two files' Arrow types do not
+    # combine, so the release reads them as pandas concatenates them, one Python object per
+    # cell, and publishes the values as validation coerced them.
+    w = rf.write_workdir(tmp_path / "w", n_works=24)
+    first = w / "annotations" / "20261101T120000Z-abcdef.parquet"
+    ann = pd.read_parquet(first)
+    half = len(ann) // 2
+    ann.iloc[:half].assign(notes="seen").to_parquet(first)
+    ann.iloc[half:].assign(notes=7).to_parquet(w / "annotations" / "20261102T120000Z-b.parquet")
+    works = rf.works(24)
+    works.loc[works["work_id"] == rf.work_id(3), "licence"] = "copyrighted"
+    write_table(w, "works", works)
+    assign_splits(w, tmp_path / "splits.csv")
+    rel = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
+                        date=DATE, characters=rf.characters())
+    rows = pq.read_table(rel / "data" / "annotations").to_pylist()
+    assert sorted(r["row_id"] for r in rows) == sorted(ann["row_id"])
+    later = set(ann["row_id"].iloc[half:])
+    assert {r["notes"] for r in rows if r["row_id"] in later} == {"7"}
+    assert {r["notes"] for r in rows if r["row_id"] not in later} == {"seen"}
+    for row in rows:
+        assert all((s["text"] is None) == (row["work_id"] == rf.work_id(3))
+                   for s in row["spans"])
+
+
 def test_rehydration_from_a_gutenberg_mirror_and_mismatch_report(tmp_path: Path) -> None:
     rel = make_release(tmp_path)
     mirror = tmp_path / "mirror" / "cache" / "epub" / "990101"

@@ -1,8 +1,8 @@
 """The release's fast paths give exactly what the plain rules give.
 
-Each vectorised path (privacy-scan prefilter, schema checks in Arrow, span-range check, Arrow
-columns taken from the input tables, Arrow sort, figure worker) is compared with the rule it
-replaces, on crafted values that sit on every boundary and on seeded random ones.
+Each vectorised path (privacy-scan prefilter, schema checks in Arrow, span-range check, list
+columns kept in Arrow from read to write, Arrow sort, figure worker) is compared with the rule
+it replaces, on crafted values that sit on every boundary and on seeded random ones.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from dataset_builder import taxonomy
 from dataset_builder.release import plots, scan
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
-from dataset_builder.release.frames import by_split, load_frames
+from dataset_builder.release.frames import by_split, load_frames, without_span_text
 from dataset_builder.release.splits import SPLITS, assign_splits
 from dataset_builder.schemas import _common
 from dataset_builder.schemas.annotations import span_cell_ok, spans_ok_vectorised
@@ -141,6 +141,29 @@ def test_list_checks_match_their_rules(odd: object) -> None:
     assert list(_common.is_list_of_str(series).index) == list(series.index)
 
 
+def _arrow_backed(cells: list[object]) -> pd.Series:
+    """The cells as the release reads a list column: Arrow data, no Python object per cell
+    (a column of missing cells only is still typed as a list column, as in a parquet file)."""
+    array = pa.array(cells)
+    if pa.types.is_null(array.type):
+        array = pa.array(cells, pa.list_(pa.string()))
+    return pd.Series(pd.arrays.ArrowExtensionArray(array))
+
+
+@pytest.mark.parametrize("cells", [
+    [["a"], [], None, ["a", None], ["z"], ["b", "a"], [None]],
+    [[], []], [[], None], [[None], []], [None, None], [["z", "z"], None, ["b"]],
+], ids=repr)
+def test_list_checks_on_arrow_backed_columns_match_their_rules(cells: list[object]) -> None:
+    series = _arrow_backed(cells)
+    assert isinstance(series.dtype, pd.ArrowDtype)
+    python = pd.Series(cells, dtype=object)
+    assert _common.list_items_in(series, ("a", "b")).tolist() == \
+        _common.list_items_in_by_row(python, ("a", "b")).tolist()
+    assert _common.is_list_of_str(series).tolist() == [
+        _common.str_list_cell_ok(c) for c in cells]
+
+
 @pytest.mark.parametrize("cells", [[[], []], [[], None], [[None], []], [None, None]],
                          ids=repr)
 def test_list_checks_on_cells_without_a_single_string(cells: list[object]) -> None:
@@ -175,6 +198,12 @@ def test_span_check_matches_its_rule(odd: object) -> None:
         assert fast is not None  # plain dicts take the vectorised path
 
 
+def test_span_check_on_arrow_backed_spans_matches_its_rule() -> None:
+    cells = [c.tolist() if isinstance(c, np.ndarray) else c for c in SPAN_CELLS]
+    fast = spans_ok_vectorised(_arrow_backed(cells))
+    assert fast is not None and fast.tolist() == [span_cell_ok(c) for c in cells]
+
+
 def _spans_rule(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
     """The span-range rule, span by span."""
     length = dict(zip(passages["passage_id"], passages["char_end"] - passages["char_start"],
@@ -201,7 +230,7 @@ def test_span_range_check_matches_its_rule() -> None:
     expected = _spans_rule(annotations, passages)
     assert [f.row for f in expected] == ["r0", "r3", "r5"]
     assert _spans_in_range(annotations, passages) == expected
-    assert _spans_in_range(annotations, passages, pa.array(cells)) == expected
+    assert _spans_in_range(annotations.assign(spans=_arrow_backed(cells)), passages) == expected
 
 
 # --- the release's Arrow paths ---------------------------------------------------------------
@@ -228,31 +257,41 @@ def test_table_readers_give_what_pandas_reads(workdir: tuple[Path, Path]) -> Non
         pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
 
 
-def test_columns_taken_from_the_inputs_equal_the_converted_cells(
+def _python_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every Arrow-backed column as one Python object per cell."""
+    return frame.assign(**{c: pd.Series(frame[c].tolist(), index=frame.index, dtype=object)
+                           for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)})
+
+
+def test_arrow_backed_list_columns_give_the_tables_python_cells_give(
         workdir: tuple[Path, Path]) -> None:
     w, splits = workdir
     frames = load_frames(w, splits, rf.characters())
     tax = taxonomy.load()
-    assert frames.sources["passages"] and "spans" in frames.sources["annotations"]
+    arrow_backed = {c for config in ("passages", "annotations")
+                    for frame in frames.data[config].values()
+                    for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)}
+    assert {"evidence", "traits", "persona_soft", "spans", "authors"} <= arrow_backed
     for config in CONFIGS:
         features = features_of(config, tax)
         for split, frame in frames.data[config].items():
             if frame.empty:
                 continue
-            fast = to_arrow(frame, features, frames.sources.get(config))
-            # Every column from the frame's Python objects: the reference layout and values.
-            slow = to_arrow(frame.astype(object), features)
+            fast = to_arrow(frame, features)
+            # Every column from Python objects: the reference layout and values.
+            slow = to_arrow(_python_cells(frame).astype(object), features)
             assert fast.equals(slow), (config, split)
             # nbytes sizes the row groups and is published as num_bytes.
             assert fast.nbytes == slow.nbytes, (config, split)
             assert [c.nbytes for c in fast.columns] == [c.nbytes for c in slow.columns]
-    # The copyrighted work's span texts are withheld in the Arrow path too.
-    withheld = set(frames.works.loc[frames.works["licence"] == "copyrighted", "work_id"])
-    ann = pd.concat(frames.data["annotations"].values())
-    table = to_arrow(ann, features_of("annotations", tax), frames.sources["annotations"])
-    for work, spans in zip(table["work_id"].to_pylist(), table["spans"].to_pylist(),
-                           strict=True):
-        assert all((s["text"] is None) == (work in withheld) for s in spans)
+    # Span texts are withheld row by row, in Arrow as in Python cells.
+    live = frames.annotations
+    hide = np.arange(len(live)) % 3 == 1
+    arrow = without_span_text(live["spans"], hide)
+    assert isinstance(live["spans"].dtype, pd.ArrowDtype) and isinstance(arrow.dtype,
+                                                                         pd.ArrowDtype)
+    assert arrow.tolist() == without_span_text(_python_cells(live)["spans"], hide).tolist()
+    assert [all(s["text"] is None for s in c) for c in arrow.tolist()] == hide.tolist()
 
 
 def test_arrow_sort_equals_stable_sort_then_filter() -> None:

@@ -180,7 +180,7 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
                 # datasets cannot read a zero-row parquet file: an empty split is left out.
                 if frame.empty:
                     continue
-                table = to_arrow(frame, features[config], frames.sources.get(config))
+                table = to_arrow(frame, features[config])
                 pattern = f"data/{config}/{split}-*.parquet"
                 scans.append(scanner.submit(scan.scan_table, table, pattern))
                 written = write_split(table, folder / "data" / config, split)

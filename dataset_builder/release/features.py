@@ -8,7 +8,6 @@ file's schema metadata, so the names survive any reader that goes through ``data
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -199,41 +198,33 @@ def _canonical(array: pa.Array) -> pa.Array:
     return _bare(array)
 
 
-# Columns taken from an input table: (its Arrow array, the frame column of row positions).
-Sources = Mapping[str, tuple[pa.Array, str]]
 _CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
-def _taken(frame: pd.DataFrame, source: tuple[pa.Array, str]) -> pa.Array:
-    values, position_column = source
-    positions = frame[position_column].to_numpy(dtype="int64")
-    return values.take(pa.array(positions, mask=positions < 0))
-
-
-def to_arrow(frame: pd.DataFrame, features: Features, sources: Sources | None = None) -> pa.Table:
+def to_arrow(frame: pd.DataFrame, features: Features) -> pa.Table:
     """A frame whose columns hold taxonomy ids / python values -> a table typed by ``features``.
 
     The table's schema carries the features as ``huggingface`` metadata and nothing else
-    (no pandas metadata), so that the bytes depend only on the data. A column in ``sources``
-    is taken from the Arrow input it was read from (same values as the frame's cells, without
-    converting them back from Python objects); if its type does not cast, from the frame.
+    (no pandas metadata), so that the bytes depend only on the data. A column that holds
+    Arrow data (``pd.ArrowDtype``, as the release reads list columns) is cast as it is; if
+    its type does not cast, or it holds Python objects, the cells are converted.
     """
     schema = features.arrow_schema
     arrays: list[pa.Array] = []
     for name, feature in features.items():
         series = frame[name]
-        source = (sources or {}).get(name)
         kind = schema.field(name).type
         if isinstance(feature, ClassLabel):
             arrays.append(_class_codes(series, feature.names))
             continue
         classes = isinstance(feature, List) and isinstance(feature.feature, ClassLabel)
-        taken = None
-        if source is not None:
+        cast = None
+        if isinstance(series.dtype, pd.ArrowDtype):
             with contextlib.suppress(*_CAST_ERRORS):
-                taken = _taken(frame, source).cast(pa.list_(pa.string()) if classes else kind)
+                cast = _arrow(series, series.dtype.pyarrow_dtype).cast(
+                    pa.list_(pa.string()) if classes else kind)
         if classes:
-            arrays.append(_class_lists(series, feature.feature.names, taken))
+            arrays.append(_class_lists(series, feature.feature.names, cast))
         else:
-            arrays.append(_canonical(taken) if taken is not None else _column(series, kind))
+            arrays.append(_canonical(cast) if cast is not None else _column(series, kind))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,21 +11,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dataset_builder.errors import UserError
-from dataset_builder.release.features import SINGLE_FIELDS
 from dataset_builder.release.splits import SPLITS, check_leakage, read_splits, split_of_works
-from dataset_builder.schemas._common import REDISTRIBUTABLE
+from dataset_builder.schemas._common import REDISTRIBUTABLE, arrow_cells
 
 # Configs that are not partitioned for learning ship as one `train` split (the Hub's
 # convention for "all rows"); their rows carry the split of their work where that matters.
 SINGLE_SPLIT = "train"
-# Columns added to the joined frames: each row's position in the input tables.
-PASSAGE_ROW, WORK_ROW, LABEL_ROW = "_passage_row", "_work_row", "_label_row"
-ANNOTATION_ROW = "_annotation_row"
 
 
 @dataclass
 class ReleaseFrames:
-    """Per config, per split: the rows to publish (columns named as in features.py)."""
+    """Per config, per split: the rows to publish (columns named as in features.py; list
+    columns as read, in Arrow, which features.to_arrow takes without converting cells)."""
 
     data: dict[str, dict[str, pd.DataFrame]]
     works: pd.DataFrame
@@ -35,16 +31,11 @@ class ReleaseFrames:
     splits: pd.DataFrame
     taxonomy_version: str
     agreement: dict[str, dict[str, float]] = field(default_factory=dict)
-    # Per config: column -> (Arrow array of the input table, column of ``data`` frames holding
-    # each row's position in it, -1 for none); features.to_arrow takes list columns from
-    # there instead of converting the frames' Python objects.
-    sources: dict[str, dict[str, tuple[pa.Array, str]]] = field(default_factory=dict)
 
 
-def _read_inputs(root: Path, annotations_dir: Path | None
-                 ) -> tuple[dict[str, pd.DataFrame], dict[str, pa.Table]]:
-    """The frames to validate and join, and the Arrow tables they were converted from."""
-    from dataset_builder.tables import read_annotations_arrow, read_arrow
+def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataFrame]:
+    """The tables to validate and join, their list columns kept as Arrow (``frame_of``)."""
+    from dataset_builder.tables import frame_of, read_annotations_arrow, read_arrow
 
     missing = [name for name in ("works.parquet", "passages.parquet", "labels.parquet")
                if not (root / name).exists()]
@@ -56,15 +47,15 @@ def _read_inputs(root: Path, annotations_dir: Path | None
             f"{root}: missing table(s) {', '.join(missing)}; a release needs works, passages, "
             "annotations and labels: run collect, extract, annotate pull and aggregate first."
         )
-    arrow = {name: read_arrow(root, name) for name in ("works", "passages", "labels")}
+    frames = {name: frame_of(read_arrow(root, name)) for name in ("works", "passages", "labels")}
     pulls = read_annotations_arrow(ann_dir)
-    # As read_table / read_annotations do: pd.read_parquet is read_table + to_pandas().
-    frames = {name: table.to_pandas() for name, table in arrow.items()}
-    frames["annotations"] = pd.concat([t.to_pandas() for t in pulls], ignore_index=True)
-    # Pull files of incompatible types: to_arrow converts the frame's cells instead.
-    with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        arrow["annotations"] = pa.concat_tables(pulls, promote_options="permissive")
-    return frames, arrow
+    try:
+        frames["annotations"] = frame_of(pa.concat_tables(pulls, promote_options="permissive"))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        # Pull files whose column types do not combine: as read_annotations reads them, one
+        # Python object per cell (validation then reports the cells that do not fit).
+        frames["annotations"] = pd.concat([t.to_pandas() for t in pulls], ignore_index=True)
+    return frames
 
 
 def lookup(keys: pd.Series, index_keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -91,26 +82,24 @@ def by_split(frame: pd.DataFrame, keys: list[str]) -> dict[str, pd.DataFrame]:
     return {s: frame.take(order[split == s]) for s in SPLITS}
 
 
-def validate_inputs(tables: dict[str, pd.DataFrame],
-                    arrow: dict[str, pa.Table] | None = None) -> None:
+def validate_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Every table against its pandera schema and each other; refuse with all failures.
-
-    ``arrow``: the Arrow tables the frames were converted from, if at hand (saves converting
-    list cells back for the cross-table checks)."""
-    from dataset_builder.validate import cross_check, validate_frame
+    Returns the tables as their schemas coerce them: the values that were checked."""
+    from dataset_builder.validate import checked_frame, cross_check
 
     failures = []
+    checked = {}
     for name, frame in tables.items():
-        failures += validate_frame(name, frame)
-    source = (arrow or {}).get("annotations")
-    spans = _column(source, "spans") if source is not None else None
-    failures += cross_check(tables, spans)
+        checked[name], found = checked_frame(name, frame)
+        failures += found
+    failures += cross_check(checked)
     if failures:
         shown = "\n  ".join(f"{f.table} {f.row} {f.column}: {f.check} ({f.value}) — {f.hint}"
                             for f in failures[:20])
         more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
         raise UserError(f"validation failed ({len(failures)} failure(s)); nothing was released:"
                         f"\n  {shown}{more}\nRun `faip validate` for the full report.")
+    return checked
 
 
 def read_agreement(root: Path) -> dict[str, dict[str, float]]:
@@ -135,8 +124,9 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     root = Path(workdir)
     if not root.is_dir():
         raise UserError(f"{root}: work directory not found; pass the --workdir you built.")
-    tables, arrow = _read_inputs(root, Path(annotations_dir) if annotations_dir else None)
-    validate_inputs({**tables, "characters": characters}, arrow)
+    tables = validate_inputs({**_read_inputs(root, Path(annotations_dir) if annotations_dir
+                                             else None), "characters": characters})
+    characters = tables["characters"]
     tax = taxonomy.load()
     splits = read_splits(splits_path)
     if not Path(splits_path).exists():
@@ -154,7 +144,6 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
         )
     withheld = ~works["licence"].isin(REDISTRIBUTABLE)
     work_info = pd.DataFrame({
-        WORK_ROW: np.arange(len(works)),
         "work_id": works["work_id"],
         "work_title": works["title"],
         "authors": works["authors"],
@@ -163,27 +152,19 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
         "text_withheld": withheld,
     })
     labels = tables["labels"].rename(columns={"method": "label_method"})
-    labels[LABEL_ROW] = np.arange(len(labels))
-    rows = passages.assign(**{PASSAGE_ROW: np.arange(len(passages))}).merge(
-        work_info, on="work_id", how="left").merge(
+    rows = passages.merge(work_info, on="work_id", how="left").merge(
         labels.drop(columns=["taxonomy_version"]), on="passage_id", how="left")
-    for position in (WORK_ROW, LABEL_ROW):  # a row without a match reads null (-1)
-        rows[position] = rows[position].fillna(-1).astype("int64")
     rows["taxonomy_version"] = tax.version
     rows["n_annotators"] = rows["n_annotators"].fillna(0).astype("int64")
     rows["needs_adjudication"] = rows["needs_adjudication"].fillna(False).astype(bool)
     rows.loc[rows["text_withheld"], "text"] = None
     rows["split"] = passage_split.to_numpy()
 
-    live = live_annotations(tables["annotations"].assign(
-        **{ANNOTATION_ROW: np.arange(len(tables["annotations"]))}))
+    live = live_annotations(tables["annotations"])
     ann = live.merge(passages[["passage_id", "work_id"]], on="passage_id", how="left")
     ann_withheld = lookup(ann["work_id"], works["work_id"], withheld).fillna(False).astype(bool)
     # Span texts quote the passage: withhold them with the text.
-    hidden = ann.loc[ann_withheld.to_numpy(), "spans"]
-    ann.loc[ann_withheld.to_numpy(), "spans"] = pd.Series(
-        [[{**dict(s), "text": None} for s in spans] if spans is not None else spans
-         for spans in hidden], index=hidden.index, dtype=object)
+    ann["spans"] = without_span_text(ann["spans"], ann_withheld.to_numpy())
     ann["split"] = split_of_works(splits, ann["work_id"], splits_path).to_numpy()
 
     work_rows = works.assign(text_withheld=withheld).merge(
@@ -194,49 +175,25 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
         "works": {SINGLE_SPLIT: work_rows},
         "characters": {SINGLE_SPLIT: characters.sort_values("character_id")},
     }
-    # The list columns, as read: to_arrow takes them from there rather than converting the
-    # frames' Python objects back (the scalar columns convert cheaply from the frames).
-    wanted = {
-        "passages": [(arrow["passages"], PASSAGE_ROW, c) for c in ("evidence", "character_ids")]
-        + [(arrow["works"], WORK_ROW, "authors")]
-        + [(arrow["labels"], LABEL_ROW, c)
-           for c in ("traits", *(f"{f}_soft" for f in (*SINGLE_FIELDS, "traits")))],
-        "annotations": [],
-    }
-    sources: dict[str, dict[str, tuple[pa.Array, str]]] = {}
-    if "annotations" in arrow:
-        source = arrow["annotations"]
-        wanted["annotations"].append((source, ANNOTATION_ROW, "traits"))
-        hide = np.zeros(source.num_rows, dtype=bool)
-        hide[ann.loc[ann_withheld.to_numpy(), ANNOTATION_ROW].to_numpy()] = True
-        spans = _without_span_text(_column(source, "spans"), hide)
-        if spans is not None:
-            sources["annotations"] = {"spans": (spans, ANNOTATION_ROW)}
-    for config, columns in wanted.items():
-        for table, position, name in columns:
-            array = _column(table, name)
-            if array is not None:
-                sources.setdefault(config, {})[name] = (array, position)
     return ReleaseFrames(data=data, works=works, passages=passages, annotations=live,
                          splits=splits, taxonomy_version=tax.version,
-                         agreement=read_agreement(root), sources=sources)
+                         agreement=read_agreement(root))
 
 
-def _column(table: pa.Table, name: str) -> pa.Array | None:
-    """One column as a single array (None if the table lacks it)."""
-    return table[name].combine_chunks() if name in table.column_names else None
-
-
-def _without_span_text(spans: pa.Array | None, hide: np.ndarray) -> pa.Array | None:
-    """``spans`` with the ``text`` of every span of the rows flagged in ``hide`` set to null
-    (as the frame's cells get ``"text": None``); None if the spans are not lists of structs
-    with a text field (to_arrow then converts the frame's cells)."""
-    if spans is None or not isinstance(spans, pa.ListArray) \
-            or not pa.types.is_struct(spans.type.value_type) \
-            or spans.type.value_type.get_field_index("text") < 0:
-        return None
-    items = spans.values  # the raw child: offsets index into it
-    offsets = spans.offsets.to_numpy()
+def without_span_text(spans: pd.Series, hide: np.ndarray) -> pd.Series:
+    """``spans`` with the ``text`` of every span of the rows flagged in ``hide`` set to None."""
+    if not isinstance(spans.dtype, pd.ArrowDtype):  # Python cells: rebuilt one by one
+        cells = spans.to_numpy(dtype=object).copy()
+        for i in np.flatnonzero(hide):
+            if cells[i] is not None:
+                cells[i] = [{**dict(s), "text": None} for s in cells[i]]
+        return pd.Series(cells, index=spans.index, dtype=object)
+    arrow = arrow_cells(spans)
+    if not isinstance(arrow, pa.ListArray) or not pa.types.is_struct(arrow.type.value_type) \
+            or arrow.type.value_type.get_field_index("text") < 0:
+        return spans  # no span carries a text
+    items = arrow.values  # the raw child: offsets index into it
+    offsets = arrow.offsets.to_numpy()
     hidden = np.zeros(len(items), dtype=bool)
     hidden[offsets[0]:offsets[-1]] = np.repeat(hide, np.diff(offsets))
     kind = items.type
@@ -246,5 +203,6 @@ def _without_span_text(spans: pa.Array | None, hide: np.ndarray) -> pa.Array | N
                                   fields[position])
     rebuilt = pa.StructArray.from_arrays(fields, fields=list(kind),
                                          mask=items.is_null() if items.null_count else None)
-    return pa.ListArray.from_arrays(spans.offsets, rebuilt,
-                                    mask=spans.is_null() if spans.null_count else None)
+    lists = pa.ListArray.from_arrays(arrow.offsets, rebuilt,
+                                     mask=arrow.is_null() if arrow.null_count else None)
+    return pd.Series(pd.arrays.ArrowExtensionArray(lists), index=spans.index)

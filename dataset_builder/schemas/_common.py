@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandera import dtypes
+from pandera.engines import pandas_engine
 
 WORK_ID = r"^(gutenberg:[0-9]+|local:[a-z0-9][a-z0-9._-]*|hf:[^\s]+)$"
 PASSAGE_ID = r"^p_[0-9a-f]{16}$"
@@ -23,6 +25,33 @@ REDISTRIBUTABLE = frozenset({"public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-
 SOURCES = ("gutenberg", "local", "hf")
 
 
+@pandas_engine.Engine.register_dtype(equivalents=["list"])
+@dtypes.immutable
+class ListCells(pandas_engine.DataType):
+    """The dtype of a list column: Python lists (``object``) or Arrow lists (``pd.ArrowDtype``,
+    as the release reads them, without one Python object per cell). Coercion leaves Arrow
+    lists as they are and makes anything else ``object``, as before; each list column's
+    checks judge its cells."""
+
+    type = np.dtype(object)
+
+    def check(self, pandera_dtype: dtypes.DataType, data_container: object = None) -> bool:
+        native = getattr(pandera_dtype, "type", None)
+        return native == np.dtype(object) or _arrow_lists(native)
+
+    def coerce(self, data_container: pd.Series) -> pd.Series:  # type: ignore[override]
+        if _arrow_lists(data_container.dtype):
+            return data_container
+        return data_container.astype(object)
+
+    def __str__(self) -> str:
+        return "list"
+
+
+def _arrow_lists(dtype: object) -> bool:
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_list(dtype.pyarrow_dtype)
+
+
 # The checks below run on object columns of list cells (hundreds of thousands of rows in a
 # release). Each has a vectorised path for what pyarrow can hold exactly, and falls back to the
 # row-by-row rule (which defines the check) for anything else.
@@ -31,9 +60,14 @@ SOURCES = ("gutenberg", "local", "hf")
 def arrow_cells(series: pd.Series) -> pa.Array | None:
     """The cells as one Arrow array of inferred type, or None when pyarrow refuses them.
 
-    ``from_pandas=False``: only ``None`` becomes null (a NaN or pd.NA cell makes the conversion
-    fail, so the caller falls back to the row-by-row rule, which treats them differently).
+    A column that already holds Arrow data (``pd.ArrowDtype``) is returned as it is.
+    Otherwise ``from_pandas=False``: only ``None`` becomes null (a NaN or pd.NA cell makes the
+    conversion fail, so the caller falls back to the row-by-row rule, which treats them
+    differently).
     """
+    if isinstance(series.dtype, pd.ArrowDtype):
+        array = pa.array(series.array)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
     try:
         return pa.array(series.to_numpy(dtype=object), from_pandas=False)
     except (pa.ArrowException, OverflowError, TypeError, ValueError):

@@ -20,6 +20,7 @@ from dataset_builder.schemas._common import (
     PASSAGE_ID,
     ROW_ID,
     SEMVER,
+    ListCells,
     arrow_cells,
     list_items_in,
     rows_without,
@@ -77,14 +78,14 @@ class AnnotationSchema(pa.DataFrameModel):
     annotator: Series[str] = pa.Field(str_matches=ANNOTATOR_ID)
     ai_present: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_present"))
     persona: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("persona"))
-    traits: Series[object]
+    traits: Series[ListCells]
     stance: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("stance"))
     outcome: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("outcome"))
     role_model: Series[pd.Int64Dtype] = pa.Field(
         nullable=True, ge=_TAX.field("role_model").min, le=_TAX.field("role_model").max
     )
     # list of {label, start, end, text}; offsets relative to the passage text.
-    spans: Series[object]
+    spans: Series[ListCells]
     notes: Series[str] = pa.Field(nullable=True)
     lead_time: Series[float] = pa.Field(nullable=True, ge=0.0)
     created_at: Series[str] = pa.Field(str_matches=ISO_TIME)
@@ -99,11 +100,11 @@ class AnnotationSchema(pa.DataFrameModel):
     pull_id: Series[str]
 
     @pa.check("traits", name="traits are taxonomy ids")
-    def _traits(cls, series: Series[object]) -> Series[bool]:
+    def _traits(cls, series: Series[ListCells]) -> Series[bool]:
         return list_items_in(series, _TAX.ids("traits"))
 
     @pa.check("spans", name="span labels are taxonomy ids and 0 <= start < end")
-    def _spans(cls, series: Series[object]) -> Series[bool]:
+    def _spans(cls, series: Series[ListCells]) -> Series[bool]:
         fast = spans_ok_vectorised(series)
         return fast if fast is not None else series.map(span_cell_ok).astype(bool)
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
-from dataset_builder.schemas._common import WORK_ID, is_list_of_str
+from dataset_builder.schemas._common import WORK_ID, ListCells, is_list_of_str
 
 # Controlled vocabularies; extend them here (and in the annotation guide) before using a new value.
 MEDIA: tuple[str, ...] = (
@@ -85,7 +85,7 @@ class CharacterSchema(pa.DataFrameModel):
     character_id: Series[str] = pa.Field(unique=True, str_matches=CHARACTER_ID)
     name: Series[str] = pa.Field(str_matches=r"\S")
     # list[str]; in the CSV the aliases of one row are joined with "|".
-    aliases: Series[object]
+    aliases: Series[ListCells]
     work_title: Series[str] = pa.Field(str_matches=r"\S")
     work_id: Series[str] = pa.Field(nullable=True, str_matches=WORK_ID)
     year: Series[int]
@@ -96,7 +96,7 @@ class CharacterSchema(pa.DataFrameModel):
     source_note: Series[str] = pa.Field(str_matches=r"\S")
 
     @pa.check("aliases", name="list of non-empty, trimmed strings without '|'")
-    def _aliases(cls, series: Series[object]) -> Series[bool]:
+    def _aliases(cls, series: Series[ListCells]) -> Series[bool]:
         return is_list_of_str(series) & series.map(_clean_aliases).astype(bool)
 
     @pa.check("year", name=f"{MIN_YEAR} <= year <= current year + 1")

@@ -11,7 +11,7 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from dataset_builder import taxonomy
-from dataset_builder.schemas._common import PASSAGE_ID, list_items_in
+from dataset_builder.schemas._common import PASSAGE_ID, ListCells, list_items_in
 
 _TAX = taxonomy.load()
 METHODS = ("majority", "dawid_skene", "adjudicated")
@@ -21,17 +21,17 @@ class LabelSchema(pa.DataFrameModel):
     passage_id: Series[str] = pa.Field(unique=True, str_matches=PASSAGE_ID)
     ai_present: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_present"))
     persona: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("persona"))
-    traits: Series[object]
+    traits: Series[ListCells]
     stance: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("stance"))
     outcome: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("outcome"))
     role_model: Series[float] = pa.Field(
         nullable=True, ge=_TAX.field("role_model").min, le=_TAX.field("role_model").max
     )
-    ai_present_soft: Series[object]
-    persona_soft: Series[object]
-    traits_soft: Series[object]
-    stance_soft: Series[object]
-    outcome_soft: Series[object]
+    ai_present_soft: Series[ListCells]
+    persona_soft: Series[ListCells]
+    traits_soft: Series[ListCells]
+    stance_soft: Series[ListCells]
+    outcome_soft: Series[ListCells]
     n_annotators: Series[int] = pa.Field(ge=0)
     agreement: Series[float] = pa.Field(nullable=True, ge=0.0, le=1.0)
     needs_adjudication: Series[bool]
@@ -39,7 +39,7 @@ class LabelSchema(pa.DataFrameModel):
     taxonomy_version: Series[str]
 
     @pa.check("traits", name="traits are taxonomy ids")
-    def _traits(cls, series: Series[object]) -> Series[bool]:
+    def _traits(cls, series: Series[ListCells]) -> Series[bool]:
         return list_items_in(series, _TAX.ids("traits"))
 
     class Config:

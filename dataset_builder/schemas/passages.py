@@ -6,7 +6,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
-from dataset_builder.schemas._common import PASSAGE_ID, SHA256, WORK_ID, is_list_of_str
+from dataset_builder.schemas._common import PASSAGE_ID, SHA256, WORK_ID, ListCells, is_list_of_str
 
 
 class PassageSchema(pa.DataFrameModel):
@@ -19,8 +19,8 @@ class PassageSchema(pa.DataFrameModel):
     text_sha256: Series[str] = pa.Field(str_matches=SHA256)
     n_words: Series[int] = pa.Field(ge=0)
     score: Series[float] = pa.Field(ge=0.0, le=1.0)
-    evidence: Series[object]
-    character_ids: Series[object]
+    evidence: Series[ListCells]
+    character_ids: Series[ListCells]
     duplicate_of: Series[str] = pa.Field(nullable=True, str_matches=PASSAGE_ID)
 
     @pa.dataframe_check(name="char_start < char_end")
@@ -34,7 +34,7 @@ class PassageSchema(pa.DataFrameModel):
         return ~present | (lengths == (df["char_end"] - df["char_start"]))
 
     @pa.check("character_ids", name="list_of_strings")
-    def _character_ids(cls, series: Series[object]) -> Series[bool]:
+    def _character_ids(cls, series: Series[ListCells]) -> Series[bool]:
         return is_list_of_str(series)
 
     class Config:

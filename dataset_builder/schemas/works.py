@@ -6,17 +6,24 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
-from dataset_builder.schemas._common import LICENCES, SHA256, SOURCES, WORK_ID, is_list_of_str
+from dataset_builder.schemas._common import (
+    LICENCES,
+    SHA256,
+    SOURCES,
+    WORK_ID,
+    ListCells,
+    is_list_of_str,
+)
 
 
 class WorkSchema(pa.DataFrameModel):
     work_id: Series[str] = pa.Field(unique=True, str_matches=WORK_ID)
     source: Series[str] = pa.Field(isin=SOURCES)
     title: Series[str] = pa.Field(str_length={"min_value": 1})
-    authors: Series[object]
+    authors: Series[ListCells]
     year: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1000, le=2100)
     language: Series[str] = pa.Field(str_matches=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
-    subjects: Series[object]
+    subjects: Series[ListCells]
     source_url: Series[str]
     licence: Series[str] = pa.Field(isin=LICENCES)
     sha256: Series[str] = pa.Field(str_matches=SHA256)
@@ -24,7 +31,7 @@ class WorkSchema(pa.DataFrameModel):
     text_path: Series[str]
 
     @pa.check("authors", "subjects", name="list_of_strings")
-    def _lists(cls, series: Series[object]) -> Series[bool]:
+    def _lists(cls, series: Series[ListCells]) -> Series[bool]:
         return is_list_of_str(series)
 
     class Config:
