@@ -225,6 +225,18 @@ def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
     for row in rows:
         assert row["spans"], row["row_id"]
         assert all((s["text"] is None) == (row["work_id"] in hidden) for s in row["spans"])
+    # Rehydration cuts them again from the restored passage texts: every span as annotated.
+    report = rehydrate(rel, w)
+    assert report.spans_restored == sum(len(r["spans"]) for r in rows
+                                        if r["work_id"] == rf.work_id(3)) > 0
+    annotated = {r: [dict(s) for s in spans]
+                 for r, spans in zip(rf.annotations(24)["row_id"], rf.annotations(24)["spans"],
+                                     strict=True)}
+    again = pq.read_table(rel / "data" / "annotations").to_pylist()
+    assert {r["row_id"]: r["spans"] for r in again} == {r["row_id"]: annotated[r["row_id"]]
+                                                       for r in again}
+    assert checksums.mismatches(rel) == []
+    assert rehydrate(rel, w).spans_restored == 0  # nothing left to restore
 
 
 def test_pull_files_whose_column_types_differ_are_released_from_python_cells(

@@ -151,14 +151,16 @@ def verify(target: str, endpoint: str | None) -> None:
 def rehydrate(folder: Path, source: Path) -> None:
     """Restore the withheld passage texts of release FOLDER from your own copy, in place.
 
-    Each restored text must match its text_sha256; mismatches are listed and stay null.
+    Each restored text must match its text_sha256; mismatches are listed and stay null. The
+    annotations' span texts withheld with a passage are cut again from its restored text.
     Exit status 1 when any passage could not be restored.
     """
     from dataset_builder.console import info, problem
     from dataset_builder.release.rehydrate import rehydrate as do_rehydrate
 
     report = do_rehydrate(folder, source)
-    info(f"{folder}: {report.restored:,} text(s) restored, {report.already:,} already present")
+    info(f"{folder}: {report.restored:,} text(s) restored, {report.already:,} already present, "
+         f"{report.spans_restored:,} span text(s) restored")
     for m in report.mismatched:
         problem(f"sha256 mismatch, left null: {m} (your copy differs from the released edition)")
     for w in report.missing_works:

@@ -4,6 +4,8 @@
 ``faip collect``) or a Project Gutenberg mirror (cache/epub/<n>/pg<n>.txt), whose books are
 cleaned exactly as ``faip collect`` cleans them so that the released offsets apply. Every
 restored passage must match its ``text_sha256``; mismatches are reported and left null.
+The annotations' span texts, withheld with their passage, are cut again from the verified
+passage text at the span offsets (which is how annotation pulls write them).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataset_builder.release import checksums
 class RehydrateReport:
     restored: int = 0
     already: int = 0
+    spans_restored: int = 0
     mismatched: list[str] = field(default_factory=list)
     missing_works: list[str] = field(default_factory=list)
 
@@ -70,6 +73,7 @@ def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
     src = _Source(Path(source), dict(zip(works["work_id"], works["sha256"], strict=True)))
     report = RehydrateReport()
     replacements: list[tuple[Path, pa.Table]] = []
+    known: dict[str, str] = {}  # passage id -> its text, present or restored
     for shard in shards:
         table = pq.read_table(shard)
         texts = table.column("text").to_pylist()
@@ -79,6 +83,7 @@ def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
                 zip(*(table.column(c).to_pylist() for c in cols), strict=True)):
             if texts[i] is not None:
                 report.already += 1
+                known[pid] = texts[i]
                 continue
             whole = src.text(work_id)
             if whole is None:
@@ -89,13 +94,17 @@ def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
             if sha256_text(piece) != sha:
                 report.mismatched.append(f"{pid} ({work_id} {start}:{end})")
                 continue
-            texts[i] = piece
+            texts[i] = known[pid] = piece
             report.restored += 1
             changed = True
         if changed:
             index = table.schema.get_field_index("text")
             replacements.append((shard, table.set_column(index, table.schema.field("text"),
                                                          pa.array(texts, pa.string()))))
+    for shard in sorted((root / "data" / "annotations").glob("*.parquet")):
+        table = _with_span_texts(pq.read_table(shard), known, report)
+        if table is not None:
+            replacements.append((shard, table))
     for shard, table in replacements:
         row_group = pq.ParquetFile(shard).metadata.row_group(0).num_rows
         with atomic_open(shard, "wb") as handle:
@@ -104,3 +113,25 @@ def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
         # The folder is now the user's own, self-consistent copy (verify keeps working).
         checksums.write(root)
     return report
+
+
+def _with_span_texts(table: pa.Table, known: dict[str, str],
+                     report: RehydrateReport) -> pa.Table | None:
+    """``table`` with every null span text of a passage in ``known`` cut from that passage;
+    None when there is nothing to restore."""
+    if "spans" not in table.column_names:
+        return None
+    spans = table.column("spans").to_pylist()
+    changed = False
+    for pid, cell in zip(table.column("passage_id").to_pylist(), spans, strict=True):
+        passage = known.get(pid)
+        for span in cell or []:
+            if passage is not None and span is not None and span.get("text") is None:
+                span["text"] = passage[span["start"]:span["end"]]
+                report.spans_restored += 1
+                changed = True
+    if not changed:
+        return None
+    index = table.schema.get_field_index("spans")
+    field = table.schema.field("spans")
+    return table.set_column(index, field, pa.array(spans, field.type))
