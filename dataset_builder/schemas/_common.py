@@ -25,13 +25,13 @@ REDISTRIBUTABLE = frozenset({"public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-
 SOURCES = ("gutenberg", "local", "hf")
 
 
-@pandas_engine.Engine.register_dtype(equivalents=["list"])
+@pandas_engine.Engine.register_dtype
 @dtypes.immutable
 class ListCells(pandas_engine.DataType):
     """The dtype of a list column: Python lists (``object``) or Arrow lists (``pd.ArrowDtype``,
     as the release reads them, without one Python object per cell). Coercion leaves Arrow
-    lists as they are and makes anything else ``object``, as before; each list column's
-    checks judge its cells."""
+    lists as they are and makes anything else ``object``; each list column's checks judge
+    its cells. Exported as ``object``, so that plain pandera reads schema/*.yaml as before."""
 
     type = np.dtype(object)
 
@@ -45,7 +45,7 @@ class ListCells(pandas_engine.DataType):
         return data_container.astype(object)
 
     def __str__(self) -> str:
-        return "list"
+        return "object"
 
 
 def _arrow_lists(dtype: object) -> bool:
