@@ -237,6 +237,9 @@ def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
                                                        for r in again}
     assert checksums.mismatches(rel) == []
     assert rehydrate(rel, w).spans_restored == 0  # nothing left to restore
+    loaded = load_dataset(str(rel), "annotations", cache_dir=str(tmp_path / "c"))
+    assert sum(d.num_rows for d in loaded.values()) == len(again)
+    assert isinstance(loaded["train"].features["persona"], ClassLabel)
 
 
 def test_pull_files_whose_column_types_differ_are_released_from_python_cells(
