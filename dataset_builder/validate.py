@@ -173,9 +173,16 @@ def checked_frame(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Fail
 
 
 def _strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
-    """A column of strings as Arrow (pandas' own Arrow data when it has it)."""
-    cells = series if isinstance(series.dtype, pd.StringDtype) else series.astype(object)
-    return pa.array(cells, pa.string(), from_pandas=True)
+    """A column of ids as Arrow strings (pandas' own Arrow data when it has it). A value of
+    another type (an integer id: the schema check reports it) is compared as its text."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return pa.array(series, pa.string(), from_pandas=True)
+    cells = series.astype(object)
+    try:
+        return pa.array(cells, pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([v if v is None or isinstance(v, str) else str(v) for v in cells],
+                        pa.string())
 
 
 def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:

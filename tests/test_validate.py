@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from dataset_builder.catalog.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
-from dataset_builder.tables import write_table
+from dataset_builder.release.frames import validate_inputs
+from dataset_builder.tables import frame_of, read_arrow, write_table
 from dataset_builder.validate import validate_workdir
 from tests import table_builders as tb
 
@@ -51,6 +52,22 @@ def test_unknown_character_link_is_reported(tmp_path: Path) -> None:
     assert [(f.table, f.column, f.value) for f in failures if f.table == "passages"] == [
         ("passages", "character_ids", "'sample-tobias'")
     ]
+
+
+def test_ids_of_the_wrong_type_are_reported_not_tracebacks(tmp_path: Path) -> None:
+    # An integer where a character id belongs: both the schema and the reference check say so,
+    # for Python cells (faip validate) and for Arrow lists (the release reads them so).
+    w = tb.write_workdir(tmp_path / "w")
+    passages = tb.passages()
+    passages["character_ids"] = [[7]] * len(passages)
+    write_table(w, "passages", passages)
+    catalogue = load_catalogue()
+    failures = validate_workdir(w, characters=catalogue).failures
+    assert {(f.column, f.check) for f in failures} == {
+        ("character_ids", "list_of_strings"), ("character_ids", "exists in characters")}
+    with pytest.raises(UserError, match="exists in characters"):
+        validate_inputs({"passages": frame_of(read_arrow(w, "passages")),
+                         "characters": catalogue})
 
 
 def test_empty_and_unreadable_tables_are_named_not_tracebacks(tmp_path: Path) -> None:
