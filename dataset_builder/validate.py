@@ -49,6 +49,9 @@ _HINTS = {
     "traits are": "use trait ids from `faip taxonomy --field traits`",
     "span labels": "span labels must be ai_mention/evidence with 0 <= start < end",
     "list_of_strings": "expected a list of strings",
+    "evidence has": "each evidence item needs a term, a kind and 0 <= start < end: re-extract "
+                    "the work",
+    "soft labels": "soft labels are vote shares, one per taxonomy choice: rerun `faip aggregate`",
     "no name or alias shared": "two characters of one work answer to one name: drop or "
                                "qualify the alias in data/characters.csv",
 }
@@ -265,7 +268,7 @@ def _span_ends(cells: pa.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
-    from dataset_builder.schemas._common import arrow_cells
+    from dataset_builder.schemas._common import arrow_cells, python_cells
 
     def limits(passage_ids: pd.Series) -> np.ndarray:
         """Per id, its passage's length (no limit for an unknown passage)."""
@@ -290,12 +293,14 @@ def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[F
                     f"the passage has {int(limit[i])} characters: fix or reject the span")
             for i in over
         ]
-    spans = annotations[["row_id", "passage_id", "spans"]].explode("spans")
+    spans = annotations[["row_id", "passage_id"]].assign(
+        spans=python_cells(annotations["spans"])).explode("spans")
     spans = spans.dropna(subset=["spans"])
     if spans.empty:
         return []
     limit = limits(spans["passage_id"])
-    ends = np.fromiter((int(s["end"]) for s in spans["spans"]), dtype=np.int64, count=len(spans))
+    # A span without a usable end is the schema check's to report; here it never overruns.
+    ends = np.fromiter((_end(s) for s in spans["spans"]), dtype=np.int64, count=len(spans))
     over = ends > limit
     bad = spans[over]
     return [
@@ -303,6 +308,15 @@ def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[F
                 _short(dict(span)), f"the passage has {int(k)} characters: fix or reject the span")
         for row, span, k in zip(bad["row_id"], bad["spans"], limit[over], strict=True)
     ]
+
+
+def _end(span: object) -> int:
+    """A span's end as an int64 (-1 when it has none that converts)."""
+    try:
+        end = int(span["end"])  # type: ignore[index]
+    except (TypeError, KeyError, ValueError, IndexError, OverflowError):
+        return -1
+    return max(-1, min(end, int(np.iinfo(np.int64).max)))
 
 
 def validate_workdir(

@@ -23,7 +23,8 @@ from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import by_split, load_frames, without_span_text
 from dataset_builder.release.splits import SPLITS, assign_splits
 from dataset_builder.schemas import _common
-from dataset_builder.schemas.annotations import span_cell_ok, spans_ok_vectorised
+from dataset_builder.schemas.annotations import SPAN_FIELDS
+from dataset_builder.schemas.passages import EVIDENCE_FIELDS
 from dataset_builder.tables import read_annotations, read_annotations_arrow, read_arrow, read_table
 from dataset_builder.validate import Failure, _short, _spans_in_range
 from tests import release_fixtures as rf
@@ -153,6 +154,7 @@ def _arrow_backed(cells: list[object]) -> pd.Series:
 @pytest.mark.parametrize("cells", [
     [["a"], [], None, ["a", None], ["z"], ["b", "a"], [None]],
     [[], []], [[], None], [[None], []], [None, None], [["z", "z"], None, ["b"]],
+    [[1, 2], None, []], [[["a"]], [], None],  # Arrow lists of something else than strings
 ], ids=repr)
 def test_list_checks_on_arrow_backed_columns_match_their_rules(cells: list[object]) -> None:
     series = _arrow_backed(cells)
@@ -188,20 +190,66 @@ ODD_SPANS: list[object] = [
 ]
 
 
-@pytest.mark.parametrize("odd", [None, *ODD_SPANS], ids=lambda v: repr(v)[:20])
-def test_span_check_matches_its_rule(odd: object) -> None:
-    cells = SPAN_CELLS + ([] if odd is None else [odd])
-    series = pd.Series(cells, dtype=object)
-    fast = spans_ok_vectorised(series)
-    assert fast is None or fast.tolist() == [span_cell_ok(c) for c in cells]
+EVIDENCE = {"term": "robot", "kind": "lexicon", "start": 0, "end": 5}
+EVIDENCE_CELLS: list[object] = [
+    None, [], [EVIDENCE], [{**EVIDENCE, "start": 5, "end": 2}], [{**EVIDENCE, "term": None}],
+    [None], [{**EVIDENCE, "start": -1}], [EVIDENCE, {"term": "x", "start": 0, "end": 1}],
+    [EVIDENCE, {**EVIDENCE, "start": 4, "end": 4}], [{**EVIDENCE, "kind": None}],
+]
+ODD_EVIDENCE: list[object] = [
+    [{**EVIDENCE, "start": 1.0}], [{**EVIDENCE, "kind": 3}], "abc", np.nan, pd.NA, EVIDENCE,
+    [[1]], [{**EVIDENCE, "term": b"x"}], [{**EVIDENCE, "end": 2**70}], [1, 2],
+]
+ITEMS = {"spans": (SPAN_FIELDS, SPAN_CELLS, ODD_SPANS),
+         "evidence": (EVIDENCE_FIELDS, EVIDENCE_CELLS, ODD_EVIDENCE)}
+CASES = [(kind, odd) for kind, (_, _, odds) in ITEMS.items() for odd in [None, *odds]]
+
+
+@pytest.mark.parametrize(("kind", "odd"), CASES, ids=lambda v: repr(v)[:20])
+def test_offset_checks_match_their_rule(kind: str, odd: object) -> None:
+    fields, crafted, _ = ITEMS[kind]
+    cells = crafted + ([] if odd is None else [odd])
+    rule = [_common.offset_cell_ok(c, fields) for c in cells]
+    fast = _common.offsets_ok_vectorised(pd.Series(cells, dtype=object), fields)
+    assert fast is None or fast.tolist() == rule
     if odd is None:
         assert fast is not None  # plain dicts take the vectorised path
+    assert _common.offsets_ok(pd.Series(cells, dtype=object), fields).tolist() == rule
 
 
-def test_span_check_on_arrow_backed_spans_matches_its_rule() -> None:
-    cells = [c.tolist() if isinstance(c, np.ndarray) else c for c in SPAN_CELLS]
-    fast = spans_ok_vectorised(_arrow_backed(cells))
-    assert fast is not None and fast.tolist() == [span_cell_ok(c) for c in cells]
+@pytest.mark.parametrize("kind", ITEMS)
+def test_offset_checks_on_arrow_backed_cells_match_their_rule(kind: str) -> None:
+    fields, crafted, odds = ITEMS[kind]
+    cells = [c.tolist() if isinstance(c, np.ndarray) else c for c in crafted]
+    rule = [_common.offset_cell_ok(c, fields) for c in cells]
+    fast = _common.offsets_ok_vectorised(_arrow_backed(cells), fields)
+    assert fast is not None and fast.tolist() == rule
+    # Arrow lists of something else than items: the rule, cell by cell.
+    for odd in ([[[1]], None, []], [[1, 2], [], None], [[{"start": 0}], []]):
+        assert _common.offsets_ok(_arrow_backed(odd), fields).tolist() == [
+            _common.offset_cell_ok(c, fields) for c in odd]
+
+
+SHARE_CELLS: list[object] = [
+    None, [], [0.0, 0.5, 1.0], [0, 1, 0], [0.2, 0.3], [1.5, 0.0, 0.0], [-0.1, 0.0, 0.0],
+    [None, 0.0, 0.0], [np.nan, 0.0, 0.0], np.array([0.1, 0.2, 0.3]), [0.1, 0.2, 0.3, 0.4],
+    np.array([0.1, 0.2, 0.3], dtype=np.float32),
+]
+ODD_SHARES: list[object] = [
+    "abc", [True, False, True], ["0.1", 0.0, 0.0], np.nan, pd.NA, [[0.1], 0.0, 0.0],
+    {"a": 1}, 5, [0.5, 0, True], b"abc",
+]
+
+
+@pytest.mark.parametrize("odd", [None, *ODD_SHARES], ids=lambda v: repr(v)[:20])
+def test_share_check_matches_its_rule(odd: object) -> None:
+    cells = SHARE_CELLS + ([] if odd is None else [odd])
+    rule = [_common.share_cell_ok(c, 3) for c in cells]
+    assert _common.shares_ok(pd.Series(cells, dtype=object), 3).tolist() == rule
+    arrow_able = [c.tolist() if isinstance(c, np.ndarray) else c for c in SHARE_CELLS
+                  if not (isinstance(c, list) and None in c)]
+    assert _common.shares_ok(_arrow_backed(arrow_able), 3).tolist() == [
+        _common.share_cell_ok(c, 3) for c in arrow_able]
 
 
 def _spans_rule(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
@@ -259,7 +307,7 @@ def test_table_readers_give_what_pandas_reads(workdir: tuple[Path, Path]) -> Non
 
 def _python_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with every Arrow-backed column as one Python object per cell."""
-    return frame.assign(**{c: pd.Series(frame[c].tolist(), index=frame.index, dtype=object)
+    return frame.assign(**{c: _common.python_cells(frame[c])
                            for c in frame.columns if isinstance(frame[c].dtype, pd.ArrowDtype)})
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from dataset_builder.catalog.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
-from dataset_builder.release.frames import validate_inputs
+from dataset_builder.release.frames import _read_inputs, validate_inputs
 from dataset_builder.tables import frame_of, read_arrow, write_table
 from dataset_builder.validate import validate_workdir
 from tests import table_builders as tb
@@ -68,6 +68,38 @@ def test_ids_of_the_wrong_type_are_reported_not_tracebacks(tmp_path: Path) -> No
     with pytest.raises(UserError, match="exists in characters"):
         validate_inputs({"passages": frame_of(read_arrow(w, "passages")),
                          "characters": catalogue})
+
+
+BAD_CELLS = [
+    ("passages", "evidence", [1], "evidence has"),
+    ("passages", "evidence", [{"term": "robot", "kind": "lexicon", "start": 4, "end": 2}],
+     "evidence has"),
+    ("labels", "persona_soft", ["x"], "soft labels"),
+    ("labels", "stance_soft", [0.5, 0.5], "soft labels"),
+    ("annotations", "spans", [{"label": "evidence", "start": 0}], "span labels"),
+    ("annotations", "spans", [7], "span labels"),
+    ("annotations", "traits", [1, 2], "traits are"),
+]
+
+
+@pytest.mark.parametrize(("table", "column", "cell", "check"), BAD_CELLS,
+                         ids=lambda v: repr(v)[:24])
+def test_bad_list_cells_are_reported_not_tracebacks(tmp_path: Path, table: str, column: str,
+                                                    cell: object, check: str) -> None:
+    # Cells that once passed or crashed the checks (and then the release's writer).
+    w = tb.write_workdir(tmp_path / "w")
+    frame = {"passages": tb.passages, "labels": tb.labels, "annotations": tb.annotations}[table]()
+    frame[column] = [cell] * len(frame)
+    if table == "annotations":
+        frame.to_parquet(w / "annotations" / "20261101T120000Z-abcdef.parquet")
+    else:
+        write_table(w, table, frame)
+    failures = validate_workdir(w).failures
+    assert {(f.table, f.column) for f in failures} == {(table, column)}
+    assert all(f.check.startswith(check) for f in failures)
+    tables = _read_inputs(w, None)
+    with pytest.raises(UserError, match=f"{table} .*{column}: {check}"):
+        validate_inputs(tables)
 
 
 def test_empty_and_unreadable_tables_are_named_not_tracebacks(tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -74,6 +77,14 @@ def arrow_cells(series: pd.Series) -> pa.Array | None:
         return None
 
 
+def python_cells(series: pd.Series) -> pd.Series:
+    """The cells as Python objects (an Arrow list becomes a list): what the row-by-row rules
+    read."""
+    if isinstance(series.dtype, pd.ArrowDtype):  # (tolist would give pd.NA for a null)
+        return pd.Series(pa.array(series.array).to_pylist(), index=series.index, dtype=object)
+    return series
+
+
 def _string_lists(series: pd.Series) -> pa.ListArray | None:
     """The cells if every one is None or a list-like of str/None items (pyarrow infers
     list<string>, or list<null> when no item is a str, only then); else None."""
@@ -108,7 +119,7 @@ def list_items_in(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
 
 def list_items_in_by_row(series: pd.Series, allowed: tuple[str, ...]) -> pd.Series:
     """The rule ``list_items_in`` vectorises, for cells Arrow cannot hold exactly."""
-    exploded = series.explode()
+    exploded = python_cells(series).explode()
     ok = exploded.isna() | exploded.isin(allowed)
     return ok.groupby(level=0).all().reindex(series.index, fill_value=True)
 
@@ -120,7 +131,7 @@ def is_list_of_str(series: pd.Series) -> pd.Series:
         ok = rows_without(cells, pc.list_flatten(cells).is_null())
         # A None cell is not a list.
         return pd.Series(ok & cells.is_valid().to_numpy(zero_copy_only=False), index=series.index)
-    return series.map(str_list_cell_ok).astype(bool)
+    return python_cells(series).map(str_list_cell_ok).astype(bool)
 
 
 def str_list_cell_ok(cell: object) -> bool:
@@ -132,3 +143,89 @@ def str_list_cell_ok(cell: object) -> bool:
         return all(isinstance(x, str) for x in cell)  # type: ignore[attr-defined]
     except TypeError:
         return False
+
+
+# Items located in a text: spans of a passage, evidence of a detection.
+OffsetFields = Mapping[str, tuple[str, ...] | None]
+
+
+def offsets_ok(series: pd.Series, fields: OffsetFields) -> pd.Series:
+    """Per row: None, or a list of items, each with 0 <= ``start`` < ``end`` and every text
+    field of ``fields`` a string (one of the given ids, where ids are given)."""
+    fast = offsets_ok_vectorised(series, fields)
+    if fast is not None:
+        return fast
+    return python_cells(series).map(lambda cell: offset_cell_ok(cell, fields)).astype(bool)
+
+
+def offset_cell_ok(cell: object, fields: OffsetFields) -> bool:
+    """The rule ``offsets_ok`` vectorises, for one cell."""
+    if cell is None:
+        return True
+    try:
+        return all(
+            all(item[f] in ids if ids is not None else isinstance(item[f], str)
+                for f, ids in fields.items())
+            and 0 <= int(item["start"]) < int(item["end"])
+            for item in cell  # type: ignore[attr-defined]
+        )
+    except (TypeError, KeyError, ValueError, IndexError):
+        return False
+
+
+def offsets_ok_vectorised(series: pd.Series, fields: OffsetFields) -> pd.Series | None:
+    """``offsets_ok`` in Arrow, or None when the cells are not all None or lists of None /
+    mappings with string text fields and integer ``start``/``end`` (the caller then applies
+    the rule cell by cell)."""
+    cells = arrow_cells(series)
+    if not isinstance(cells, pa.ListArray):
+        return None
+    kind = cells.type.value_type
+    items = pc.list_flatten(cells)
+    if pa.types.is_null(kind):  # every item is None: not an item
+        return pd.Series(rows_without(cells, pa.array(np.ones(len(items), dtype=bool))),
+                         index=series.index)
+    if not pa.types.is_struct(kind):
+        return None
+    names = {kind.field(i).name for i in range(kind.num_fields)}
+    if not ({*fields, "start", "end"} <= names
+            and all(pa.types.is_string(kind.field(f).type) for f in fields)
+            and all(pa.types.is_integer(kind.field(f).type) for f in ("start", "end"))):
+        return None
+    start, end = pc.struct_field(items, "start"), pc.struct_field(items, "end")
+    good = pc.and_kleene(pc.greater_equal(start, 0), pc.less(start, end))
+    for name, ids in fields.items():
+        value = pc.struct_field(items, name)
+        good = pc.and_kleene(good, pc.is_in(value, pa.array(ids, pa.string()))
+                             if ids is not None else value.is_valid())
+    # A None item, or a missing field (null), fails as in the rule.
+    bad = pc.invert(pc.and_(items.is_valid(), good.fill_null(False)))
+    return pd.Series(rows_without(cells, bad), index=series.index)
+
+
+def shares_ok(series: pd.Series, n: int) -> pd.Series:
+    """Per row: None, or ``n`` numbers between 0 and 1 (the vote shares of n choices)."""
+    cells = arrow_cells(series)
+    if isinstance(cells, pa.ListArray) and (pa.types.is_integer(cells.type.value_type)
+                                            or pa.types.is_floating(cells.type.value_type)):
+        items = pc.list_flatten(cells)
+        good = pc.and_kleene(pc.greater_equal(items, 0), pc.less_equal(items, 1))
+        ok = rows_without(cells, pc.invert(good.fill_null(False)))
+        sized = pc.equal(pc.list_value_length(cells), n).fill_null(True)
+        return pd.Series(ok & sized.to_numpy(zero_copy_only=False), index=series.index)
+    return python_cells(series).map(lambda cell: share_cell_ok(cell, n)).astype(bool)
+
+
+def share_cell_ok(cell: object, n: int) -> bool:
+    """The rule ``shares_ok`` vectorises, for one cell."""
+    if cell is None:
+        return True
+    if isinstance(cell, str | bytes):
+        return False
+    try:
+        items = list(cell)  # type: ignore[call-overload]
+    except TypeError:
+        return False
+    return len(items) == n and all(
+        isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_) and 0 <= x <= 1
+        for x in items)

@@ -6,11 +6,8 @@ deletion becomes a ``tombstone`` row. Annotators appear only as keyed-hash pseud
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-import pyarrow
-import pyarrow.compute as pc
 from pandera.typing.pandas import DataFrame, Series
 
 from dataset_builder import taxonomy
@@ -21,54 +18,16 @@ from dataset_builder.schemas._common import (
     ROW_ID,
     SEMVER,
     ListCells,
-    arrow_cells,
+    OffsetFields,
     list_items_in,
-    rows_without,
+    offsets_ok,
 )
 
 _TAX = taxonomy.load()
 
 
-def span_cell_ok(cell: object) -> bool:
-    """The rule for one ``spans`` cell: None, or spans with a span label and 0 <= start < end."""
-    if cell is None:
-        return True
-    labels = _TAX.ids("spans")
-    try:
-        return all(
-            s["label"] in labels and 0 <= int(s["start"]) < int(s["end"])
-            for s in cell  # type: ignore[attr-defined]
-        )
-    except (TypeError, KeyError, ValueError):
-        return False
-
-
-def spans_ok_vectorised(series: pd.Series) -> pd.Series | None:
-    """``series.map(span_cell_ok)`` in Arrow, or None when the cells are not all None or lists
-    of None/dicts with a str ``label`` and integer ``start``/``end`` (the caller then applies
-    the rule cell by cell)."""
-    cells = arrow_cells(series)
-    if not isinstance(cells, pyarrow.ListArray):
-        return None
-    kind = cells.type.value_type
-    items = pc.list_flatten(cells)
-    if pyarrow.types.is_null(kind):  # every item is None: not a span
-        bad = pyarrow.array(np.ones(len(items), dtype=bool))
-    elif (pyarrow.types.is_struct(kind)
-          and {"label", "start", "end"} <= {kind.field(i).name for i in range(kind.num_fields)}
-          and pyarrow.types.is_string(kind.field("label").type)
-          and pyarrow.types.is_integer(kind.field("start").type)
-          and pyarrow.types.is_integer(kind.field("end").type)):
-        label, start, end = (pc.struct_field(items, f) for f in ("label", "start", "end"))
-        good = pc.and_kleene(
-            pc.and_kleene(pc.is_in(label, pyarrow.array(_TAX.ids("spans"), pyarrow.string())),
-                          pc.greater_equal(start, 0)),
-            pc.less(start, end))
-        # A None item, or a missing label/start/end (null field), fails as in the rule.
-        bad = pc.invert(pc.and_(items.is_valid(), good.fill_null(False)))
-    else:
-        return None
-    return pd.Series(rows_without(cells, bad), index=series.index)
+# A span: its label and its offsets in the passage text (and the text it quotes).
+SPAN_FIELDS: OffsetFields = {"label": _TAX.ids("spans")}
 
 
 class AnnotationSchema(pa.DataFrameModel):
@@ -105,8 +64,7 @@ class AnnotationSchema(pa.DataFrameModel):
 
     @pa.check("spans", name="span labels are taxonomy ids and 0 <= start < end")
     def _spans(cls, series: Series[ListCells]) -> Series[bool]:
-        fast = spans_ok_vectorised(series)
-        return fast if fast is not None else series.map(span_cell_ok).astype(bool)
+        return offsets_ok(series, SPAN_FIELDS)
 
     @pa.dataframe_check(name="a live annotation answers the ai_present gate")
     def _gate(cls, df: DataFrame) -> Series[bool]:

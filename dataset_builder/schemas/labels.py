@@ -11,10 +11,16 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from dataset_builder import taxonomy
-from dataset_builder.schemas._common import PASSAGE_ID, ListCells, list_items_in
+from dataset_builder.schemas._common import (
+    PASSAGE_ID,
+    ListCells,
+    list_items_in,
+    shares_ok,
+)
 
 _TAX = taxonomy.load()
 METHODS = ("majority", "dawid_skene", "adjudicated")
+SOFT_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome")
 
 
 class LabelSchema(pa.DataFrameModel):
@@ -41,6 +47,11 @@ class LabelSchema(pa.DataFrameModel):
     @pa.check("traits", name="traits are taxonomy ids")
     def _traits(cls, series: Series[ListCells]) -> Series[bool]:
         return list_items_in(series, _TAX.ids("traits"))
+
+    @pa.check(*(f"{f}_soft" for f in SOFT_FIELDS),
+              name="soft labels are one share in [0, 1] per taxonomy choice")
+    def _soft(cls, series: Series[ListCells]) -> Series[bool]:
+        return shares_ok(series, len(_TAX.ids(str(series.name).removesuffix("_soft"))))
 
     class Config:
         name = "labels"

@@ -6,7 +6,18 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
-from dataset_builder.schemas._common import PASSAGE_ID, SHA256, WORK_ID, ListCells, is_list_of_str
+from dataset_builder.schemas._common import (
+    PASSAGE_ID,
+    SHA256,
+    WORK_ID,
+    ListCells,
+    OffsetFields,
+    is_list_of_str,
+    offsets_ok,
+)
+
+# A detection: the matched term, what matched it, and its offsets in the passage text.
+EVIDENCE_FIELDS: OffsetFields = {"term": None, "kind": None}
 
 
 class PassageSchema(pa.DataFrameModel):
@@ -32,6 +43,10 @@ class PassageSchema(pa.DataFrameModel):
         present = df["text"].notna()
         lengths = df["text"].str.len()
         return ~present | (lengths == (df["char_end"] - df["char_start"]))
+
+    @pa.check("evidence", name="evidence has a term and a kind, and 0 <= start < end")
+    def _evidence(cls, series: Series[ListCells]) -> Series[bool]:
+        return offsets_ok(series, EVIDENCE_FIELDS)
 
     @pa.check("character_ids", name="list_of_strings")
     def _character_ids(cls, series: Series[ListCells]) -> Series[bool]:
