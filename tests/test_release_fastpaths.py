@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -369,6 +371,26 @@ def test_figure_worker_draws_the_same_bytes_as_this_process() -> None:
         worker.close()
     assert drawn == plots.render(bars, intervals)
     assert set(drawn) == {"persona_distribution", "agreement"}
+
+
+def test_a_worker_that_cannot_start_costs_no_wait() -> None:
+    # A script read from stdin: a spawned interpreter cannot import its __main__, so the
+    # worker dies at start-up; the figures are drawn here at once, not after the timeout.
+    code = (
+        "import time\n"
+        "from dataset_builder.release import plots\n"
+        "worker = plots.FigureWorker(timeout=60)\n"
+        "worker.submit({'by_decade': ('Passages per decade', ['1880s'], [2])}, [])\n"
+        "start = time.monotonic()\n"
+        "drawn = worker.result()\n"
+        "print(round(time.monotonic() - start, 1), sorted(drawn))\n"
+    )
+    out = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
+                         timeout=120, check=True)
+    waited, names = out.stdout.split(" ", 1)
+    bars: plots.Bars = {"by_decade": ("Passages per decade", ["1880s"], [2])}
+    assert names.strip() == str(sorted(plots.render(bars, [])))
+    assert float(waited) < 30, out.stderr[-2000:]
 
 
 def test_figures_are_drawn_here_when_the_worker_is_too_slow() -> None:

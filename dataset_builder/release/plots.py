@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+from multiprocessing.connection import Connection
 from typing import Any
 
 # name -> (title, bar labels top to bottom, counts): JSON-friendly on purpose.
@@ -76,39 +77,60 @@ def _agreement_figure(intervals: Intervals) -> bytes:
     return _png(fig)
 
 
+def _serve(conn: Connection) -> None:
+    """The worker: import matplotlib, then draw what it is sent once and send it back."""
+    _pyplot()
+    args = conn.recv()
+    try:
+        conn.send(render(*args))
+    except Exception:  # noqa: BLE001 - the caller draws again and sees the error itself
+        conn.send(None)
+
+
 class FigureWorker:
     """Draws the figures in one worker process, started when the release begins so that it
     imports matplotlib while this process reads and validates the tables.
 
-    Falls back to drawing here when the worker cannot start, fails or takes longer than
-    ``timeout`` seconds (the in-process run then raises the real error, if any).
+    Falls back to drawing here when the worker cannot start (a ``__main__`` that a new
+    interpreter cannot import, e.g. a script read from stdin), dies, fails or takes longer
+    than ``timeout`` seconds (the in-process run then raises the real error, if any). One
+    process and a pipe, not a multiprocessing.Pool: a Pool replaces a worker that dies at
+    start-up again and again, and the release would wait out the timeout.
     """
 
     def __init__(self, timeout: float = 120.0) -> None:
         self.timeout = timeout
-        self._pool: Any = None
-        self._job: Any = None
+        self._process: Any = None
+        self._conn: Connection | None = None
         self._args: tuple[Bars, Intervals] | None = None
         try:
             # spawn: a clean interpreter that imports only this module and matplotlib.
-            self._pool = multiprocessing.get_context("spawn").Pool(1)
-            self._pool.apply_async(_pyplot)
+            context = multiprocessing.get_context("spawn")
+            self._conn, child = context.Pipe()
+            self._process = context.Process(target=_serve, args=(child,), daemon=True)
+            self._process.start()
+            child.close()  # so that a worker that dies is seen as the end of the pipe
         except OSError:
-            self._pool = None
+            self.close()
 
     def submit(self, bars: Bars, agreement: Intervals) -> None:
         self._args = (bars, agreement)
-        if self._pool is not None:
-            self._job = self._pool.apply_async(render, self._args)
+        if self._conn is not None:
+            try:
+                self._conn.send(self._args)
+            except OSError:  # the worker is gone
+                self.close()
 
     def result(self) -> dict[str, bytes]:
         if self._args is None:
             raise RuntimeError("FigureWorker.result() before submit()")
-        if self._job is not None:
+        if self._conn is not None:
             try:
-                figures: dict[str, bytes] = self._job.get(self.timeout)
-                return figures
-            except Exception:  # noqa: BLE001 - any failure there: draw here, see the error here
+                if self._conn.poll(self.timeout):
+                    figures: dict[str, bytes] | None = self._conn.recv()
+                    if figures is not None:
+                        return figures
+            except (OSError, EOFError):  # it died (or failed to start): draw here
                 pass
             finally:
                 self.close()
@@ -116,7 +138,10 @@ class FigureWorker:
 
     def close(self) -> None:
         """Stop the worker (also when a release is refused before the figures)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
