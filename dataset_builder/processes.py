@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -36,6 +38,18 @@ def worker_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _died() -> str:
+    """Why a pool broke, as far as can be told from here."""
+    main = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main is not None and not os.path.isfile(main):
+        # Each worker imports the calling script again, as multiprocessing does.
+        return (f"the worker processes could not start: they import the calling script, and "
+                f"{main!r} is not a file (a script read from stdin?); run it from a file, or "
+                "with workers=1.")
+    return ("a worker process died (killed, or out of memory on a very large input); "
+            "rerun with fewer --workers, or --workers 1 to see which input fails.")
+
+
 class OrderedMap(Iterator[R]):
     """``fn`` over ``tasks`` in ``workers`` processes, results in task order.
 
@@ -64,10 +78,7 @@ class OrderedMap(Iterator[R]):
                                  for task in itertools.islice(self._todo, 1))
         except BrokenProcessPool as exc:
             self.close()
-            raise UserError(
-                "a worker process died (killed, or out of memory on a very large input); "
-                "rerun with fewer --workers, or --workers 1 to see which input fails."
-            ) from exc
+            raise UserError(_died()) from exc
         return result
 
     def close(self) -> None:

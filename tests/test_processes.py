@@ -69,3 +69,19 @@ def test_a_worker_that_dies_ends_the_map_with_a_clear_error(late: bool) -> None:
     thread.join(60)
     assert not thread.is_alive(), "the map waited forever for a dead worker"
     assert "a worker process died" in str(outcome.get("error")), outcome
+
+
+def test_a_script_on_stdin_is_told_why_the_workers_cannot_start() -> None:
+    # Workers import the calling script again; one read from stdin has no file to import.
+    code = ("import math\n"
+            "from dataset_builder.errors import UserError\n"
+            "from dataset_builder.processes import OrderedMap\n"
+            "try:\n"
+            "    with OrderedMap(math.sqrt, range(5), workers=2, ahead=2) as results:\n"
+            "        print(list(results))\n"
+            "except UserError as exc:\n"
+            "    print('refused:', exc)\n")
+    out = subprocess.run([sys.executable, "-"], input=code, capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.startswith("refused:"), out.stdout + out.stderr[-2000:]
+    assert "'<stdin>' is not a file" in out.stdout
