@@ -92,9 +92,21 @@ class Workers:
                 continue  # it ended between the listing and the read
             # utime, stime, starttime are fields 14, 15, 22
             self.cpu[(pid, int(fields[19]))] = (int(fields[11]) + int(fields[12])) / self._tick
+            if not self._is_worker(pid):
+                continue
             for line in status.splitlines():
                 if line.startswith("VmHWM:"):
                     self.peak_mb = max(self.peak_mb, int(line.split()[1]) / 1024)
+
+    @staticmethod
+    def _is_worker(pid: int) -> bool:
+        """A pool worker (or the fork server): run by multiprocessing. Not grep, which for a
+        moment after its fork is a copy of this process and would report this one's peak."""
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                return b"multiprocessing" in handle.read()
+        except OSError:
+            return False
 
     def cpu_seconds(self) -> float:
         self.sample()
