@@ -175,6 +175,25 @@ def checked_frame(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[Fail
     return df, out
 
 
+def require_valid(tables: dict[str, pd.DataFrame], outcome: str) -> dict[str, pd.DataFrame]:
+    """Every table against its schema and the others present; refuse with the failures
+    (``outcome`` says what did not happen). Returns the tables as their schemas coerce them:
+    the values that were checked, which are the ones to use."""
+    failures = []
+    checked = {}
+    for name, frame in tables.items():
+        checked[name], found = checked_frame(name, frame)
+        failures += found
+    failures += cross_check(checked)
+    if failures:
+        shown = "\n  ".join(f"{f.table} {f.row} {f.column}: {f.check} ({f.value}) — {f.hint}"
+                            for f in failures[:20])
+        more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
+        raise UserError(f"validation failed ({len(failures)} failure(s)); {outcome}:"
+                        f"\n  {shown}{more}\nRun `faip validate` for the full report.")
+    return checked
+
+
 def _strings(series: pd.Series) -> pa.Array | pa.ChunkedArray:
     """A column of ids as Arrow strings (pandas' own Arrow data when it has it). A value of
     another type (an integer id: the schema check reports it) is compared as its text."""

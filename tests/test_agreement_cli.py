@@ -118,12 +118,33 @@ def test_bad_input_exits_1_with_a_message_and_writes_nothing(tmp_path: Path) -> 
     assert res.exit_code == 1 and "no annotation pull files" in res.stderr
     assert "Traceback" not in res.output
     work = _workdir(tmp_path)
-    rows([{"passage": 99, "annotator": 1, "taxonomy_version": "2.0.0"}]).to_parquet(
+    rows([{"passage": 99, "annotator": 1, "taxonomy_version": "2.0.0",
+           "row_id": "r_" + "e" * 16}]).to_parquet(
         work / "annotations" / "20261102T120000Z-abcdef.parquet")
     for cmd in ("agreement", "aggregate"):
         res = runner.invoke(main, [cmd, "-w", str(work)])
         assert res.exit_code == 1 and "taxonomy version" in res.stderr
     assert not (work / "labels.parquet").exists() and not (work / "agreement").exists()
+
+
+def test_a_row_its_schema_refuses_is_named_before_any_statistic(tmp_path: Path) -> None:
+    # Cells the agreement code itself never expected (a span that is a number, an annotator
+    # without an id) end both commands with the row and the check, not a traceback.
+    for column, value in (("spans", [7]), ("annotator", None), ("passage_id", None)):
+        work = _workdir(tmp_path / column)
+        pull = next((work / "annotations").glob("*.parquet"))
+        frame = pd.read_parquet(pull)
+        if column == "spans":  # a whole column: parquet holds one type per column
+            frame[column] = [value] * len(frame)
+        else:
+            frame.at[0, column] = value
+        frame.to_parquet(pull)
+        for cmd in ("agreement", "aggregate"):
+            res = CliRunner().invoke(main, [cmd, "-w", str(work)])
+            assert res.exit_code == 1, res.output
+            assert f"{frame['row_id'][0]} {column}:" in res.stderr, res.stderr
+            assert "Traceback" not in res.output
+        assert not (work / "labels.parquet").exists() and not (work / "agreement").exists()
 
 
 def test_help_texts_document_the_rules() -> None:

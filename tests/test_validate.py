@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from dataset_builder.catalog.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
-from dataset_builder.release.frames import _read_inputs, validate_inputs
+from dataset_builder.release.frames import _read_inputs
 from dataset_builder.tables import frame_of, read_arrow, write_table
-from dataset_builder.validate import validate_workdir
+from dataset_builder.validate import require_valid, validate_workdir
 from tests import table_builders as tb
 
 
@@ -66,8 +66,8 @@ def test_ids_of_the_wrong_type_are_reported_not_tracebacks(tmp_path: Path) -> No
     assert {(f.column, f.check) for f in failures} == {
         ("character_ids", "list_of_strings"), ("character_ids", "exists in characters")}
     with pytest.raises(UserError, match="exists in characters"):
-        validate_inputs({"passages": frame_of(read_arrow(w, "passages")),
-                         "characters": catalogue})
+        require_valid({"passages": frame_of(read_arrow(w, "passages")),
+                       "characters": catalogue}, "nothing was released")
 
 
 BAD_CELLS = [
@@ -99,7 +99,7 @@ def test_bad_list_cells_are_reported_not_tracebacks(tmp_path: Path, table: str, 
     assert all(f.check.startswith(check) for f in failures)
     tables = _read_inputs(w, None)
     with pytest.raises(UserError, match=f"{table} .*{column}: {check}"):
-        validate_inputs(tables)
+        require_valid(tables, "nothing was released")
 
 
 def test_empty_and_unreadable_tables_are_named_not_tracebacks(tmp_path: Path) -> None:

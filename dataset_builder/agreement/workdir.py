@@ -12,12 +12,16 @@ from dataset_builder.agreement.compute import AgreementResult, compute_agreement
 from dataset_builder.agreement.report import write_report
 from dataset_builder.console import warn
 from dataset_builder.tables import read_annotations, table_path, write_table
+from dataset_builder.validate import require_valid
 
 
 def load_rows(workdir: Path, annotations_dir: Path | None) -> pd.DataFrame:
-    """The whole append-only history; the API keeps the live rows and notes silent annotators."""
+    """The whole append-only history, as its schema checks it (a bad row is refused here,
+    with its id, before any statistic); the API keeps the live rows and notes silent
+    annotators."""
     folder = annotations_dir if annotations_dir is not None else Path(workdir) / "annotations"
-    return read_annotations(folder)
+    rows = read_annotations(folder)
+    return require_valid({"annotations": rows}, "nothing was computed")["annotations"]
 
 
 def passage_lengths(workdir: Path) -> dict[str, int] | None:

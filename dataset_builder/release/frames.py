@@ -82,26 +82,6 @@ def by_split(frame: pd.DataFrame, keys: list[str]) -> dict[str, pd.DataFrame]:
     return {s: frame.take(order[split == s]) for s in SPLITS}
 
 
-def validate_inputs(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Every table against its pandera schema and each other; refuse with all failures.
-    Returns the tables as their schemas coerce them: the values that were checked."""
-    from dataset_builder.validate import checked_frame, cross_check
-
-    failures = []
-    checked = {}
-    for name, frame in tables.items():
-        checked[name], found = checked_frame(name, frame)
-        failures += found
-    failures += cross_check(checked)
-    if failures:
-        shown = "\n  ".join(f"{f.table} {f.row} {f.column}: {f.check} ({f.value}) — {f.hint}"
-                            for f in failures[:20])
-        more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
-        raise UserError(f"validation failed ({len(failures)} failure(s)); nothing was released:"
-                        f"\n  {shown}{more}\nRun `faip validate` for the full report.")
-    return checked
-
-
 def read_agreement(root: Path) -> dict[str, dict[str, float]]:
     import json
 
@@ -120,12 +100,13 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
                 annotations_dir: str | Path | None = None) -> ReleaseFrames:
     from dataset_builder import taxonomy
     from dataset_builder.tables import live_annotations
+    from dataset_builder.validate import require_valid
 
     root = Path(workdir)
     if not root.is_dir():
         raise UserError(f"{root}: work directory not found; pass the --workdir you built.")
-    tables = validate_inputs({**_read_inputs(root, Path(annotations_dir) if annotations_dir
-                                             else None), "characters": characters})
+    inputs = _read_inputs(root, Path(annotations_dir) if annotations_dir else None)
+    tables = require_valid({**inputs, "characters": characters}, "nothing was released")
     characters = tables["characters"]
     tax = taxonomy.load()
     splits = read_splits(splits_path)
