@@ -393,6 +393,29 @@ def test_a_worker_that_cannot_start_costs_no_wait() -> None:
     assert float(waited) < 30, out.stderr[-2000:]
 
 
+def test_inside_a_daemon_process_the_figures_are_drawn_there(tmp_path: Path) -> None:
+    # A daemonic process may not start children (a release run from a pool's worker).
+    script = tmp_path / "daemon.py"
+    script.write_text(
+        "import multiprocessing\n"
+        "def job(queue):\n"
+        "    from dataset_builder.release import plots\n"
+        "    worker = plots.FigureWorker(timeout=60)\n"
+        "    worker.submit({'by_decade': ('Passages per decade', ['1880s'], [2])}, [])\n"
+        "    queue.put(sorted(worker.result()))\n"
+        "if __name__ == '__main__':\n"
+        "    context = multiprocessing.get_context('spawn')\n"
+        "    queue = context.Queue()\n"
+        "    child = context.Process(target=job, args=(queue,), daemon=True)\n"
+        "    child.start()\n"
+        "    print(queue.get(timeout=100))\n"
+        "    child.join()\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120, check=True)
+    bars: plots.Bars = {"by_decade": ("Passages per decade", ["1880s"], [2])}
+    assert out.stdout.strip() == str(sorted(plots.render(bars, []))), out.stderr[-2000:]
+
+
 def test_figures_are_drawn_here_when_the_worker_is_too_slow() -> None:
     bars: plots.Bars = {"by_decade": ("Passages per decade", ["1880s"], [2])}
     worker = plots.FigureWorker(timeout=0)  # no worker answers within 0 s

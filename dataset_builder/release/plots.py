@@ -110,7 +110,7 @@ class FigureWorker:
             self._process = context.Process(target=_serve, args=(child,), daemon=True)
             self._process.start()
             child.close()  # so that a worker that dies is seen as the end of the pipe
-        except OSError:
+        except Exception:  # noqa: BLE001 - no worker here (e.g. inside a daemon): draw here
             self.close()
 
     def submit(self, bars: Bars, agreement: Intervals) -> None:
@@ -138,10 +138,10 @@ class FigureWorker:
 
     def close(self) -> None:
         """Stop the worker (also when a release is refused before the figures)."""
-        if self._process is not None:
+        if self._process is not None and self._process.pid is not None:  # started
             self._process.terminate()
             self._process.join()
-            self._process = None
+        self._process = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None
