@@ -22,18 +22,25 @@ def read_table(workdir: str | Path, name: str) -> pd.DataFrame:
     """Read one table; a missing or unreadable file is a UserError that says what to run."""
     if name == "annotations":
         return read_annotations(table_path(workdir, name))
-    return read_arrow(workdir, name).to_pandas()
+    return frame_of(read_arrow(workdir, name), table_path(workdir, name))
 
 
 def _keep_lists(kind: pa.DataType) -> pd.ArrowDtype | None:
     return pd.ArrowDtype(kind) if pa.types.is_list(kind) else None
 
 
-def frame_of(table: pa.Table) -> pd.DataFrame:
-    """``table.to_pandas()``, except that list columns stay Arrow arrays (``pd.ArrowDtype``)
-    instead of one Python list per cell: for callers that work on them column-wise (the
-    release reads hundreds of thousands of such cells and writes them back to Arrow)."""
-    return table.to_pandas(types_mapper=_keep_lists)
+def frame_of(table: pa.Table, source: str | Path, keep_lists: bool = False) -> pd.DataFrame:
+    """``table.to_pandas()``; a file whose columns contradict the pandas types recorded in it
+    (edited by hand) is a UserError naming ``source``.
+
+    ``keep_lists``: list columns stay Arrow arrays (``pd.ArrowDtype``) instead of one Python
+    list per cell, for callers that work on them column-wise (the release reads hundreds of
+    thousands of such cells and writes them back to Arrow)."""
+    try:
+        return table.to_pandas(types_mapper=_keep_lists if keep_lists else None)
+    except (TypeError, ValueError, pa.ArrowException) as exc:
+        raise UserError(f"{source}: the columns do not match the pandas types recorded in the "
+                        f"file ({exc}); rewrite it with the stage that writes it.") from exc
 
 
 def read_arrow(workdir: str | Path, name: str) -> pa.Table:
@@ -76,7 +83,7 @@ def write_table(workdir: str | Path, name: str, df: pd.DataFrame) -> Path:
 
 def read_annotations(directory: str | Path) -> pd.DataFrame:
     """All rows of every pull file in ``directory`` (append-only history, oldest file first)."""
-    return pd.concat([t.to_pandas() for t in read_annotations_arrow(directory)],
+    return pd.concat([frame_of(t, directory) for t in read_annotations_arrow(directory)],
                      ignore_index=True)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -66,7 +68,7 @@ def test_ids_of_the_wrong_type_are_reported_not_tracebacks(tmp_path: Path) -> No
     assert {(f.column, f.check) for f in failures} == {
         ("character_ids", "list_of_strings"), ("character_ids", "exists in characters")}
     with pytest.raises(UserError, match="exists in characters"):
-        require_valid({"passages": frame_of(read_arrow(w, "passages")),
+        require_valid({"passages": frame_of(read_arrow(w, "passages"), w, keep_lists=True),
                        "characters": catalogue}, "nothing was released")
 
 
@@ -100,6 +102,26 @@ def test_bad_list_cells_are_reported_not_tracebacks(tmp_path: Path, table: str, 
     tables = _read_inputs(w, None)
     with pytest.raises(UserError, match=f"{table} .*{column}: {check}"):
         require_valid(tables, "nothing was released")
+
+
+def test_a_file_whose_columns_contradict_its_pandas_types_is_named(tmp_path: Path) -> None:
+    # Edited with pyarrow, keeping the pandas metadata: role_model is recorded as Int64 but
+    # now holds text, which pandas refuses to convert.
+    w = tb.write_workdir(tmp_path / "w")
+    pull = next((w / "annotations").glob("*.parquet"))
+    table = pq.read_table(pull)
+    index = table.schema.get_field_index("role_model")
+    edited = table.set_column(index, "role_model", pa.array(["high"] * table.num_rows))
+    pq.write_table(edited.replace_schema_metadata(table.schema.metadata), pull)
+    failures = validate_workdir(w).failures
+    assert [(f.table, f.check) for f in failures] == [("annotations", "readable")]
+    assert "do not match the pandas types recorded" in failures[0].hint
+    for cmd in (["validate"], ["agreement"], ["aggregate"]):
+        res = CliRunner().invoke(main, [*cmd, "-w", str(w)])
+        assert res.exit_code == 1 and "annotations" in res.stderr, res.output
+        assert "Traceback" not in res.output
+    with pytest.raises(UserError, match="do not match the pandas types recorded"):
+        _read_inputs(w, None)
 
 
 def test_empty_and_unreadable_tables_are_named_not_tracebacks(tmp_path: Path) -> None:

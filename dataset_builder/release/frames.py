@@ -35,7 +35,7 @@ class ReleaseFrames:
 
 def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataFrame]:
     """The tables to validate and join, their list columns kept as Arrow (``frame_of``)."""
-    from dataset_builder.tables import frame_of, read_annotations_arrow, read_arrow
+    from dataset_builder.tables import frame_of, read_annotations_arrow, read_arrow, table_path
 
     missing = [name for name in ("works.parquet", "passages.parquet", "labels.parquet")
                if not (root / name).exists()]
@@ -47,14 +47,18 @@ def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataF
             f"{root}: missing table(s) {', '.join(missing)}; a release needs works, passages, "
             "annotations and labels: run collect, extract, annotate pull and aggregate first."
         )
-    frames = {name: frame_of(read_arrow(root, name)) for name in ("works", "passages", "labels")}
+    frames = {name: frame_of(read_arrow(root, name), table_path(root, name), keep_lists=True)
+              for name in ("works", "passages", "labels")}
     pulls = read_annotations_arrow(ann_dir)
     try:
-        frames["annotations"] = frame_of(pa.concat_tables(pulls, promote_options="permissive"))
+        combined = pa.concat_tables(pulls, promote_options="permissive")
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         # Pull files whose column types do not combine: as read_annotations reads them, one
         # Python object per cell (validation then reports the cells that do not fit).
-        frames["annotations"] = pd.concat([t.to_pandas() for t in pulls], ignore_index=True)
+        frames["annotations"] = pd.concat([frame_of(t, ann_dir) for t in pulls],
+                                          ignore_index=True)
+    else:
+        frames["annotations"] = frame_of(combined, ann_dir, keep_lists=True)
     return frames
 
 
