@@ -189,6 +189,9 @@ def test_wrong_token_missing_token_and_unreachable_hub(hub: Hub, tmp_path: Path)
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
     with pytest.raises(UserError, match="cannot reach the Hub"):
         publish(hub.v1, REPO, endpoint=closed, token=hf.TOKEN)
+    # Not a release folder: said about the folder to publish (not about another option).
+    with pytest.raises(UserError, match="the folder to publish must be a release folder"):
+        publish(tmp_path, REPO, endpoint=hub.server.url, token=hf.TOKEN)
 
 
 @pytest.mark.usefixtures("published")

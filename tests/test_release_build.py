@@ -20,6 +20,7 @@ from datasets import ClassLabel, load_dataset
 from dataset_builder import taxonomy
 from dataset_builder.catalog.model import save_catalogue
 from dataset_builder.cli import main
+from dataset_builder.errors import UserError
 from dataset_builder.release import checksums
 from dataset_builder.release.build import build_release
 from dataset_builder.release.card import PLACEHOLDER
@@ -329,3 +330,7 @@ def test_changelog_against_the_previous_release(tmp_path: Path) -> None:
     assert "- passages whose aggregated labels changed: 1" in text
     assert "taxonomy unchanged" in text
     shutil.rmtree(v1)
+    # A --previous that is not a release folder is named as such, with its way out.
+    with pytest.raises(UserError, match=r"--previous \('none' for the first release\) must be"):
+        build_release("1.2.0", w, tmp_path / "v3", splits_path=tmp_path / "splits.csv",
+                      date=DATE, previous=tmp_path, characters=rf.characters())

@@ -91,6 +91,13 @@ def test_damaged_splits_file_is_named_line_by_line(tmp_path: Path, content: str,
         read_splits(path)
 
 
+def test_a_splits_file_that_is_not_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "splits.csv"
+    path.write_bytes(b"\xff\xfework_id,split,version\n")
+    with pytest.raises(UserError, match=r"splits.csv: not UTF-8 text \(byte 0\)"):
+        read_splits(path)
+
+
 def test_work_without_split_says_to_run_split() -> None:
     splits = pd.DataFrame({"work_id": ["local:a"], "split": ["train"], "version": ["1.0.0"]})
     with pytest.raises(UserError, match=r"1 work\(s\) with passages have no split.*faip split"):

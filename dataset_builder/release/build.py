@@ -113,7 +113,8 @@ def build_release(
         raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
     splits_file = Path(splits_path) if splits_path is not None else default_path()
     prev_folder = None if previous in (None, "none", "") else Path(str(previous))
-    prev_manifest = changelog.read_manifest(prev_folder) if prev_folder else None
+    prev_manifest = changelog.read_manifest(
+        prev_folder, "--previous ('none' for the first release)") if prev_folder else None
     tax = taxonomy.load()
     existing_splits = read_splits(splits_file)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),

@@ -27,11 +27,12 @@ def parse_version(text: str) -> tuple[int, int, int]:
     return (int(match[1]), int(match[2]), int(match[3]))
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def read_manifest(folder: Path, what: str = "the folder") -> dict[str, Any]:
+    """The release's manifest; ``what`` names the folder in the message if it is not one."""
     path = folder / MANIFEST
     if not path.exists():
-        raise UserError(f"{path}: not found; --previous must be a release folder built by "
-                        "`faip release` (or 'none' for the first release).")
+        raise UserError(f"{path}: not found; {what} must be a release folder built by "
+                        "`faip release`.")
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:

@@ -95,7 +95,7 @@ def publish(folder: str | Path, repo_id: str, endpoint: str | None = None,
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
     root = Path(folder)
-    version = changelog.read_manifest(root)["version"]
+    version = changelog.read_manifest(root, "the folder to publish")["version"]
     tag = f"v{version}"
     problems = checksums.mismatches(root)
     if problems:

@@ -53,7 +53,11 @@ def read_splits(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         return pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{p}: not UTF-8 text (byte {exc.start}); restore the file from git or "
+                        "delete it and run `faip split`.") from exc
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     if header != list(COLUMNS):
