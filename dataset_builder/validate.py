@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from dataset_builder.errors import UserError
 from dataset_builder.schemas import TABLES, model
+from dataset_builder.schemas._common import arrow_cells, python_cells
 from dataset_builder.tables import read_annotations, read_table
 
 # The column that identifies a row of each table in the report.
@@ -251,8 +252,6 @@ def _exploded(frame: pd.DataFrame, key: str, column: str) -> pd.DataFrame:
     """``frame[[key, column]].explode(column).dropna()``; in Arrow for Arrow list cells."""
     if not isinstance(frame[column].dtype, pd.ArrowDtype):
         return frame[[key, column]].explode(column).dropna()
-    from dataset_builder.schemas._common import arrow_cells
-
     cells = arrow_cells(frame[column])
     items = pc.list_flatten(cells)
     keys = frame[key].to_numpy(dtype=object)[pc.list_parent_indices(cells).to_numpy()]
@@ -287,8 +286,6 @@ def _span_ends(cells: pa.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _spans_in_range(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failure]:
-    from dataset_builder.schemas._common import arrow_cells, python_cells
-
     def limits(passage_ids: pd.Series) -> np.ndarray:
         """Per id, its passage's length (no limit for an unknown passage)."""
         length = (passages["char_end"] - passages["char_start"]).to_numpy()

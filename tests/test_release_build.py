@@ -211,15 +211,20 @@ def test_withheld_texts_and_rehydration_from_a_work_dir(tmp_path: Path) -> None:
     assert load_dataset(str(rel), "passages", cache_dir=str(tmp_path / "c"))
 
 
-def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
-    # Work 3 is annotated; as a copyrighted work its span quotes must not be published.
-    w = rf.write_workdir(tmp_path / "w", n_works=24)
+def _release_with_work_3_withheld(tmp_path: Path, w: Path) -> Path:
+    """Release work dir ``w`` with work 3 (an annotated one) made copyrighted."""
     works = rf.works(24)
     works.loc[works["work_id"] == rf.work_id(3), "licence"] = "copyrighted"
     write_table(w, "works", works)
     assign_splits(w, tmp_path / "splits.csv")
-    rel = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
-                        date=DATE, characters=rf.characters())
+    return build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
+                         date=DATE, characters=rf.characters())
+
+
+def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
+    # Work 3 is annotated; as a copyrighted work its span quotes must not be published.
+    w = rf.write_workdir(tmp_path / "w", n_works=24)
+    rel = _release_with_work_3_withheld(tmp_path, w)
     rows = pq.read_table(rel / "data" / "annotations").to_pylist()
     hidden = {rf.work_id(1), rf.work_id(3)}
     assert {r["work_id"] for r in rows} & hidden == {rf.work_id(3)}
@@ -230,9 +235,9 @@ def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
     report = rehydrate(rel, w)
     assert report.spans_restored == sum(len(r["spans"]) for r in rows
                                         if r["work_id"] == rf.work_id(3)) > 0
+    source = rf.annotations(24)
     annotated = {r: [dict(s) for s in spans]
-                 for r, spans in zip(rf.annotations(24)["row_id"], rf.annotations(24)["spans"],
-                                     strict=True)}
+                 for r, spans in zip(source["row_id"], source["spans"], strict=True)}
     again = pq.read_table(rel / "data" / "annotations").to_pylist()
     assert {r["row_id"]: r["spans"] for r in again} == {r["row_id"]: annotated[r["row_id"]]
                                                        for r in again}
@@ -254,12 +259,7 @@ def test_pull_files_whose_column_types_differ_are_released_from_python_cells(
     half = len(ann) // 2
     ann.iloc[:half].assign(notes="seen").to_parquet(first)
     ann.iloc[half:].assign(notes=7).to_parquet(w / "annotations" / "20261102T120000Z-b.parquet")
-    works = rf.works(24)
-    works.loc[works["work_id"] == rf.work_id(3), "licence"] = "copyrighted"
-    write_table(w, "works", works)
-    assign_splits(w, tmp_path / "splits.csv")
-    rel = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
-                        date=DATE, characters=rf.characters())
+    rel = _release_with_work_3_withheld(tmp_path, w)
     rows = pq.read_table(rel / "data" / "annotations").to_pylist()
     assert sorted(r["row_id"] for r in rows) == sorted(ann["row_id"])
     later = set(ann["row_id"].iloc[half:])
