@@ -287,3 +287,12 @@ def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixtur
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_cli_batch_size_defaults_to_the_api_batch_size() -> None:
+    # The click option repeats the number so that `faip --help` imports no SDK.
+    from dataset_builder.annotate.push import BATCH_SIZE
+    from dataset_builder.cli.annotate import push as push_command
+
+    option = next(p for p in push_command.params if p.name == "batch_size")
+    assert option.default == BATCH_SIZE

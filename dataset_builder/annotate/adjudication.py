@@ -15,6 +15,7 @@ from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.normalise import row_to_result
 from dataset_builder.annotate.push import (
+    BATCH_SIZE,
     PushResult,
     ensure_project,
     existing_tasks,
@@ -26,7 +27,7 @@ from dataset_builder.tables import live_annotations, read_annotations, read_tabl
 
 
 def push_adjudication(workdir: str | Path, url: str, project: str, token: str | None = None,
-                      annotations_dir: str | Path | None = None, batch_size: int = 500,
+                      annotations_dir: str | Path | None = None, batch_size: int = BATCH_SIZE,
                       ) -> PushResult:
     """Passages flagged ``needs_adjudication`` -> "<project> — adjudication", each annotator's
     labels attached as a prediction whose model_version is the annotator's pseudonym."""

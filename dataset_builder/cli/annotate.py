@@ -34,7 +34,8 @@ def annotate() -> None:
 @_PROJECT
 @click.option("--annotators-per-task", default=3, show_default=True,
               help="How many annotators label each passage (the project's overlap).")
-@click.option("--batch-size", default=500, show_default=True, help="Tasks per import request.")
+@click.option("--batch-size", default=2000, show_default=True,  # annotate.push.BATCH_SIZE
+              help="Tasks per import request.")
 @click.option("--adjudication", is_flag=True,
               help="Push the passages flagged needs_adjudication in labels.parquet to the "
                    "project '<PROJECT> — adjudication', each annotator's labels attached.")
