@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--annotators", type=int, default=3)
     parser.add_argument("--runs", type=int, default=3, help="bare/ours pairs per operation")
     args = parser.parse_args()
+    if min(args.runs, args.passages, args.annotators) < 1:
+        parser.error("--runs, --passages and --annotators must be at least 1")
     os.environ.setdefault("FAIP_NO_PROGRESS", "1")
     os.environ.setdefault("FAIP_PSEUDONYM_KEY", "benchmark-key")
     tmp = Path(tempfile.mkdtemp(prefix="faip-ls-bench-"))
