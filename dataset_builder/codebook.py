@@ -235,6 +235,17 @@ def _check_field(codebook: Codebook, f: Field, seen: dict[str, Section]) -> list
     return problems
 
 
+def as_markdown(codebook: Codebook, taxonomy: Taxonomy) -> str:
+    """The whole codebook as one Markdown file (for a release folder): the overview, then one
+    file per taxonomy field in taxonomy order, then any other file."""
+    order = [OVERVIEW, *(f"{f.id}.md" for f in taxonomy.fields)]
+    names = [n for n in order if n in codebook.files]
+    names += sorted(n for n in codebook.files if n not in names)
+    head = (f"<!-- Codebook version {codebook.version}, taxonomy {taxonomy.version}: the "
+            "project's annotation_guides/ in one file. -->\n\n")
+    return head + "\n\n".join(codebook.files[n].strip() + "\n" for n in names)
+
+
 def render_html(codebook: Codebook, taxonomy: Taxonomy | None = None) -> str:
     """The whole codebook as one HTML fragment for Label Studio's ``expert_instruction``.
 

@@ -59,7 +59,8 @@ def test_fixture_tables_are_schema_valid(tmp_path: Path) -> None:
 def test_folder_layout_is_exactly_the_release(release: Path) -> None:
     files = checksums.release_files(release)
     assert files == sorted([
-        "CHANGELOG.md", "CITATION.cff", "README.md", "croissant.json", "release.json",
+        "CHANGELOG.md", "CITATION.cff", "LICENSE.md", "README.md", "codebook.md",
+        "croissant.json", "release.json", "taxonomy.yaml",
         "assets/agreement.png", "assets/by_decade.png", "assets/persona_distribution.png",
         "assets/trait_distribution.png",
         "data/annotations/test-00000-of-00001.parquet",
@@ -137,7 +138,7 @@ def test_readme_header_and_rendered_card(release: Path) -> None:
     assert "| **total** | 24 | 72 |" in body
     assert "![persona distribution](assets/persona_distribution.png)" in body
     assert "![agreement](assets/agreement.png)" in body
-    assert "@misc{fictional_ai_personas_1_0_0" in body and "version = {1.0.0}" in body
+    assert "@misc{fictional_ai_personas_1_0_0" in body and "/tree/v1.0.0}" in body
     assert "| persona | 0.610 | [0.520, 0.700] | 40 |" in body  # agreement.json figures
     assert "| 1880s |" in body
 

@@ -117,7 +117,7 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     if not Path(splits_path).exists():
         raise UserError(f"{splits_path}: splits file not found; run `faip split --workdir "
                         f"{root} --splits {splits_path}` and commit the file.")
-    works, passages = tables["works"], tables["passages"]
+    works, passages = released_works(tables["works"]), tables["passages"]
     passage_split = split_of_works(splits, passages["work_id"], splits_path)
     leaks = check_leakage(passages, passage_split)
     if leaks:
@@ -151,6 +151,8 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     # Span texts quote the passage: withhold them with the text.
     ann["spans"] = without_span_text(ann["spans"], ann_withheld.to_numpy())
     ann["split"] = split_of_works(splits, ann["work_id"], splits_path).to_numpy()
+    for column in ("created_at", "updated_at"):  # ISO strings -> UTC timestamps
+        ann[column] = pd.to_datetime(ann[column].astype(object), utc=True, format="ISO8601")
 
     work_rows = works.assign(text_withheld=withheld).merge(
         splits[["work_id", "split"]], on="work_id", how="left").sort_values("work_id")
@@ -163,6 +165,27 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     return ReleaseFrames(data=data, works=works, passages=passages, annotations=live,
                          splits=splits, taxonomy_version=tax.version,
                          agreement=read_agreement(root))
+
+
+def released_works(works: pd.DataFrame) -> pd.DataFrame:
+    """The works as released: a title on one line (Gutenberg puts a subtitle on a second
+    line: "Title: Subtitle"), and no source URL for the project's sample stories, whose
+    Gutenberg-style ebook numbers are invented."""
+    from dataset_builder.release.facts import is_sample
+
+    out = works.copy()
+    out["title"] = out["title"].astype(object).map(
+        lambda t: t if not isinstance(t, str) else _one_line(t))
+    sample = out["subjects"].map(is_sample).to_numpy(dtype=bool)
+    out["source_url"] = out["source_url"].astype(object).where(~sample, None)
+    return out
+
+
+def _one_line(title: str) -> str:
+    import re
+
+    lines = [part.strip() for part in re.split(r"[\r\n]+", title) if part.strip()]
+    return ": ".join(lines)
 
 
 def without_span_text(spans: pd.Series, hide: np.ndarray) -> pd.Series:
