@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 LS_VENV := .venv-ls
+# cffconvert pins jsonschema<4, which label-studio-sdk cannot use: its own venv, for the test
+# that the card's BibTeX is what cffconvert renders.
+CFF_VENV := .venv-cff
 LABEL_STUDIO_VERSION := 1.23.2
 WORKDIR ?= work/demo
 
@@ -19,15 +22,21 @@ $(LS_VENV)/.installed:
 	$(LS_VENV)/bin/pip install --quiet "label-studio==$(LABEL_STUDIO_VERSION)"
 	touch $@
 
+$(CFF_VENV)/.installed:
+	$(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/pip install --quiet "cffconvert==2.0.0"
+	touch $@
+
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/faip demo --workdir $(WORKDIR)
 
 test:
-	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed
+	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed $(CFF_VENV)/.installed
 	$(VENV)/bin/ruff check .
-	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(VENV)/bin/pytest
+	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio \
+	  CFFCONVERT_BIN=$(CURDIR)/$(CFF_VENV)/bin/cffconvert $(VENV)/bin/pytest
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
