@@ -104,8 +104,12 @@ def test_card_figures_match_the_released_tables(demo: Path) -> None:
     pending = int(passages["needs_adjudication"].sum())
     assert pending > 0
     assert f"{pending} passages still need adjudication" in text
-    assert (f"{adjudicated} passages were decided" in text if adjudicated != 1 else
-            "1 passage was decided" in text)
+    decided = {0: "No passage has been decided by an adjudicator yet",
+               1: "1 passage was decided"}.get(adjudicated, f"{adjudicated} passages were")
+    assert decided in text
+    # The annotation period, from the released timestamps.
+    first, last = annotations["created_at"].min(), annotations["updated_at"].max()
+    assert first.date().isoformat() in text and last.date().isoformat() in text
     # The per-decade table lists every decade from the first to the last, empty ones too.
     decades = [int(y) // 10 * 10 for y in passages["year"].dropna()]
     for d in range(min(decades), max(decades) + 10, 10):

@@ -238,7 +238,9 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
             ["config", "splits", "rows"],
             [[c, ", ".join(s), f"{sum(n for n, _ in s.values()):,}"]
              for c, s in sizes.items()]),
-        "notice": statements.notice(known, code_url),
+        "notice": statements.notice(known, code_url, tax),
+        "labels.fields": statements.label_fields(tax),
+        "labels.gated": ", ".join(f"`{f}`" for f in statements.gated_fields(tax)),
         "repo_code_url": code_url, "hub_url": hub_url,
         "data_fields": statements.data_fields(features, tax),
         "example": statements.example(frames, features["passages"]),
@@ -255,7 +257,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
 
     meta = croissant.croissant(
         version, date, repo_url, str(cff.get("abstract", "")).strip(), bibtex, features, tax,
-        statements.rai(known, frames, code_url),
+        statements.rai(known, frames, code_url, tax),
         {"name": context["authors"], "url": code_url},
         statements.licence_urls(known), {c: list(s) for c, s in sizes.items()})
     atomic_write_json(folder / "croissant.json", meta)

@@ -27,7 +27,27 @@ def _n(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def notice(facts: Facts, repo_url: str) -> str:
+GATE = "ai_present"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def gated_fields(tax: Taxonomy) -> list[str]:
+    """The label fields answered only when an AI is present: every taxonomy field but the gate
+    and the spans (so a new field such as ``ai_role`` is listed by itself)."""
+    return [f.id for f in tax.fields if f.kind != "spans" and f.id != GATE]
+
+
+def label_fields(tax: Taxonomy) -> str:
+    """"`persona` (Persona), ..." for the card's annotation section, from the taxonomy."""
+    return _and([f"{f.name} (`{f.id}`"
+                 + (f", {f.min}–{f.max}" if f.kind == "rating" else "") + ")"
+                 for f in tax.fields if f.id in gated_fields(tax)])
+
+
+def notice(facts: Facts, repo_url: str, tax: Taxonomy) -> str:
     """Warnings a user must read first: sample data, no human labels yet."""
     parts = []
     if facts.sample_works:
@@ -43,8 +63,8 @@ def notice(facts: Facts, repo_url: str) -> str:
     if not facts.human_labels:
         parts.append(
             "> **No human annotation yet.** Nobody has labelled these passages: every label "
-            "column (ai_present, persona, traits, stance, outcome, role_model, the soft "
-            "labels, agreement) is null or empty, and the annotations config is empty. The "
+            f"column ({_and([GATE, *gated_fields(tax)])}, their `_soft` vote shares, "
+            "agreement) is null or empty, and the annotations config has no rows. The "
             "passages, their offsets and the extractor's suggestions (score, evidence) are "
             "complete. " + CONTRIBUTE.format(repo_url=repo_url))
     return "\n\n".join(parts)
@@ -133,16 +153,20 @@ def catalogue(facts: Facts) -> str:
 def adjudication(facts: Facts) -> str:
     if not facts.human_labels:
         return "No passage has been annotated, so none has been adjudicated."
-    return (f"{_n(facts.adjudicated, 'passage')} {'was' if facts.adjudicated == 1 else 'were'} "
-            f"decided by an adjudicator; {_n(facts.pending_adjudication, 'passage')} still "
-            f"{'needs' if facts.pending_adjudication == 1 else 'need'} adjudication "
-            "(needs_adjudication is true; their tied labels are null).")
+    decided = ("No passage has been decided by an adjudicator yet" if not facts.adjudicated
+               else f"{_n(facts.adjudicated, 'passage')} "
+                    f"{'was' if facts.adjudicated == 1 else 'were'} decided by an adjudicator")
+    pending = facts.pending_adjudication
+    return (f"{decided}; {_n(pending, 'passage')} still {'needs' if pending == 1 else 'need'} "
+            "adjudication (needs_adjudication is true; their tied labels are null).")
 
 
 def timeframe(facts: Facts) -> str:
     if facts.annotation_first is None:
         return "No annotation has been made yet."
-    return (f"Annotations in this release were made between {facts.annotation_first} and "
+    if facts.annotation_first == facts.annotation_last:
+        return f"The annotations in this release were made on {facts.annotation_first} (UTC)."
+    return (f"The annotations in this release were made between {facts.annotation_first} and "
             f"{facts.annotation_last} (UTC).")
 
 
@@ -253,7 +277,8 @@ def licence_file(facts: Facts, version: str) -> str:
             "null, `text_withheld` is true).\n\n" + licences(facts) + "\n")
 
 
-def rai(facts: Facts, frames: ReleaseFrames, repo_url: str) -> dict[str, Any]:
+def rai(facts: Facts, frames: ReleaseFrames, repo_url: str, tax: Taxonomy
+        ) -> dict[str, Any]:
     """Croissant's Responsible-AI fields, the factual ones written from ``facts``."""
     analysis = [
         "Krippendorff's alpha per field (nominal for single-choice fields, binary per trait, "
@@ -287,10 +312,10 @@ def rai(facts: Facts, frames: ReleaseFrames, repo_url: str) -> dict[str, Any]:
         "rai:dataImputationProtocol": "None: missing values stay null.",
         "rai:dataAnnotationProtocol": [
             "Volunteer annotators label each passage in Label Studio following the versioned "
-            "codebook (codebook.md): an ai_present gate, then one persona, any number of "
-            "traits, the narrative stance, the outcome for the AI and a 1-5 role-model rating, "
-            "with ai_mention and evidence spans. Gold labels: majority vote (median rating), "
-            "ties left null for adjudication; no labels where no AI is present."],
+            "codebook (codebook.md, definitions in taxonomy.yaml): an ai_present gate, then "
+            f"{label_fields(tax)}, with ai_mention and evidence spans. Gold labels: majority "
+            "vote (median rating), ties left null for adjudication; no labels where no AI is "
+            "present."],
         "rai:dataAnnotationPlatform": ["Label Studio"],
         "rai:dataAnnotationAnalysis": analysis,
         "rai:machineAnnotationTools": [
