@@ -175,15 +175,16 @@ def test_agreement_table_discloses_prefills_and_rare_traits(demo: Path) -> None:
     assert "pre-fills" in rows["spans:ai_mention"]
     agreement = json.loads((demo.parent / "agreement" / "agreement.json").read_text())["fields"]
     coders = annotations[~annotations["adjudication"]]
-    positive = {t: sum(t in cell for cell in coders["traits"])
-                for t in taxonomy.load().ids("traits")}
+    positive = {t: coders.loc[coders["traits"].map(lambda c, t=t: t in c), "passage_id"]
+                .nunique() for t in taxonomy.load().ids("traits")}
     rare = [t for t, n in positive.items() if n < 5]
-    assert rare  # e.g. power_seeking, ai_collusion in the demo
+    assert rare  # e.g. power_seeking, goal_preservation in the demo
     for t in rare:
         line = rows[f"traits:{t}"]
-        assert "| – |" in line and f"only {positive[t]} positive vote" in line, line
+        assert "| – |" in line and f"chosen in only {positive[t]} passage" in line, line
     common = [t for t, n in positive.items() if n >= 5 and
               agreement[f"traits:{t}"].get("ci_low") is not None]
+    assert common
     for t in common:
         assert f"[{agreement[f'traits:{t}']['ci_low']:.3f}," in rows[f"traits:{t}"]
     assert "traits:humour" in rows and "n/a" in rows["traits:humour"]

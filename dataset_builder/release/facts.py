@@ -19,8 +19,9 @@ from dataset_builder.schemas._common import REDISTRIBUTABLE
 SAMPLE_SUBJECT = "Sample texts -- Fictional AI Personas corpus"
 # Works first published before this year are in the public domain in the USA by age.
 PUBLIC_DOMAIN_YEAR = 1930
-# A binary α (one trait) rests on too few units to trust when fewer positive votes exist.
-MIN_POSITIVE_VOTES = 5
+# A binary α (one trait) and its bootstrap interval rest on the passages where someone chose
+# the trait: with fewer than this many, resampling sees the same handful again and again.
+MIN_POSITIVE_UNITS = 5
 
 
 def is_sample(subjects: object) -> bool:

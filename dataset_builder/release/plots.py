@@ -56,7 +56,7 @@ def _png(fig: Any) -> bytes:
 def _agreement_figure(intervals: Intervals) -> bytes:
     """Krippendorff's alpha per field with its 95% interval: reliability at a glance. A field
     without an alpha (no variation) is listed with "n/a"; one whose interval is not shown
-    (too few positive votes) is a hollow marker."""
+    (a trait chosen in too few passages) is a hollow marker."""
     plt = _pyplot()
     keys = [k for k, _, _, _ in intervals]
     fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1.6)), dpi=100)

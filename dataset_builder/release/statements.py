@@ -71,10 +71,12 @@ def notice(facts: Facts, repo_url: str, tax: Taxonomy) -> str:
 
 
 def summary(facts: Facts) -> str:
-    text = (f"{_n(facts.n_passages, 'passage')} from {_n(facts.n_works_with_passages, 'work')}"
-            f", {_n(facts.n_annotations, 'annotation')} by "
-            f"{_n(facts.n_annotators, 'pseudonymous annotator')}")
-    if facts.human_labels:
+    text = f"{_n(facts.n_passages, 'passage')} from {_n(facts.n_works_with_passages, 'work')}"
+    if not facts.human_labels:
+        text += ", not annotated yet"
+    else:
+        text += (f", {_n(facts.n_annotations, 'annotation')} by "
+                 f"{_n(facts.n_annotators, 'pseudonymous annotator')}")
         text += (f"; {facts.labelled_passages:,} of the passages have gold labels "
                  f"({facts.gold_present:,} with an artificial mind present)")
     text += "."
@@ -103,7 +105,9 @@ def period(facts: Facts) -> str:
 def words(facts: Facts) -> str:
     if facts.words_min is None:
         return "There are no passages in this release."
-    return (f"Passages are {facts.words_min:,} to {facts.words_max:,} words long (the "
+    span = (f"all {facts.words_min:,}" if facts.words_min == facts.words_max else
+            f"{facts.words_min:,} to {facts.words_max:,}")
+    return (f"Passages are {span} words long (the "
             "extractor aims at 150–400-word windows; a short story or a lone paragraph gives "
             "a shorter one).")
 
@@ -225,7 +229,9 @@ def example(frames: ReleaseFrames, features: Features) -> str:
     row = example_row(frames, features)
     if row is None:
         return "The train split is empty in this release."
-    return ("The first labelled passage of the train split with a published text, as "
+    which = ("The first labelled passage of the train split with a published text"
+             if row.get("persona") is not None else "The first passage of the train split")
+    return (f"{which}, as "
             "`load_dataset` returns it but with ClassLabel ids shown as their names, floats "
             f"rounded to 4 decimals and the text cut after {EXAMPLE_TEXT_CHARS} characters:\n\n"
             "```json\n{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"

@@ -103,13 +103,17 @@ def compute(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, str]:
     return out
 
 
-def positive_votes(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, int]:
-    """Per ``traits:<id>`` key, how many annotations chose the trait: a binary α resting on a
-    handful of positive votes has a degenerate bootstrap interval."""
+def positive_units(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, int]:
+    """Per ``traits:<id>`` key, in how many passages at least one annotator chose the trait:
+    a binary α resting on a handful of such passages has a degenerate bootstrap interval."""
     coders = frames.annotations
     if "adjudication" in coders:
         coders = coders[~coders["adjudication"].astype(bool)]
-    counts = _item_counts(coders["traits"]) if len(coders) else Counter()
+    if not len(coders):
+        return {f"traits:{t}": 0 for t in tax.ids("traits")}
+    pairs = {(p, t) for p, cell in zip(coders["passage_id"], coders["traits"], strict=True)
+             if cell is not None for t in cell}
+    counts = Counter(t for _, t in pairs)
     return {f"traits:{t}": int(counts.get(t, 0)) for t in tax.ids("traits")}
 
 
@@ -121,19 +125,19 @@ def agreement_keys(frames: ReleaseFrames, tax: Taxonomy) -> list[str]:
 
 def interval_shown(key: str, entry: dict[str, Any], positives: dict[str, int]) -> bool:
     """Whether the 95% interval means something: not for a trait with fewer than
-    MIN_POSITIVE_VOTES positive votes (its bootstrap resamples the same few units)."""
-    from dataset_builder.release.facts import MIN_POSITIVE_VOTES
+    MIN_POSITIVE_UNITS passages chosen by anyone (its bootstrap resamples the same few)."""
+    from dataset_builder.release.facts import MIN_POSITIVE_UNITS
 
     if entry.get("ci_low") is None or entry.get("ci_high") is None:
         return False
-    return positives.get(key, MIN_POSITIVE_VOTES) >= MIN_POSITIVE_VOTES
+    return positives.get(key, MIN_POSITIVE_UNITS) >= MIN_POSITIVE_UNITS
 
 
 def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
-    from dataset_builder.release.facts import MIN_POSITIVE_VOTES
+    from dataset_builder.release.facts import MIN_POSITIVE_UNITS
 
     if frames.agreement:
-        positives = positive_votes(frames, tax)
+        positives = positive_units(frames, tax)
         rows = []
         for f in agreement_keys(frames, tax):
             a = frames.agreement[f]
@@ -147,9 +151,9 @@ def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
                 ci = f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]"
             else:
                 ci = "–"
-                if f in positives and positives[f] < MIN_POSITIVE_VOTES:
-                    notes.append(f"only {positives[f]} positive vote(s): too few for α or an "
-                                 "interval to be trusted")
+                if f in positives and positives[f] < MIN_POSITIVE_UNITS:
+                    notes.append(f"chosen in only {positives[f]} passage(s): too few for α or "
+                                 "an interval to be trusted")
             if f == "spans:ai_mention":
                 notes.append("the extractor pre-fills these spans and annotators correct "
                              "them, so agreement is inflated by the shared suggestion")
@@ -176,7 +180,7 @@ def figure_data(frames: ReleaseFrames, tax: Taxonomy) -> tuple[plots.Bars, plots
     }
     bars = {name: (title, [str(k) for k in keys], [int(counts.get(k, 0)) for k in keys])
             for name, (title, keys, counts) in charts.items()}
-    positives = positive_votes(frames, tax)
+    positives = positive_units(frames, tax)
     intervals: plots.Intervals = []
     for k in agreement_keys(frames, tax):
         a = frames.agreement[k]
