@@ -151,9 +151,11 @@ def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
                 ci = f"[{a['ci_low']:.3f}, {a['ci_high']:.3f}]"
             else:
                 ci = "–"
-                if f in positives and positives[f] < MIN_POSITIVE_UNITS:
-                    notes.append(f"chosen in only {positives[f]} passage(s): too few for α or "
-                                 "an interval to be trusted")
+                if a.get("alpha") is not None and positives.get(f, MIN_POSITIVE_UNITS) \
+                        < MIN_POSITIVE_UNITS:
+                    n = positives[f]
+                    notes.append(f"chosen in only {n} passage{'' if n == 1 else 's'}: too few "
+                                 "for α or an interval to be trusted")
             if f == "spans:ai_mention":
                 notes.append("the extractor pre-fills these spans and annotators correct "
                              "them, so agreement is inflated by the shared suggestion")
