@@ -181,7 +181,9 @@ def test_agreement_table_discloses_prefills_and_rare_traits(demo: Path) -> None:
     assert rare  # e.g. power_seeking, goal_preservation in the demo
     for t in rare:
         line = rows[f"traits:{t}"]
-        assert "| – |" in line and f"chosen in only {positive[t]} passage" in line, line
+        assert "| – |" in line, line
+        if agreement[f"traits:{t}"].get("alpha") is not None:
+            assert f"chosen in only {positive[t]} passage" in line, line
     common = [t for t, n in positive.items() if n >= 5 and
               agreement[f"traits:{t}"].get("ci_low") is not None]
     assert common
