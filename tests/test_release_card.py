@@ -21,6 +21,8 @@ from datasets import ClassLabel, load_dataset
 
 from dataset_builder import taxonomy
 from dataset_builder.demo import run_demo
+from dataset_builder.release import statements
+from dataset_builder.release.facts import Facts
 
 DATE = "2026-11-27"
 
@@ -312,3 +314,38 @@ def test_card_bibtex_is_what_cffconvert_renders(demo: Path) -> None:
                                 capture_output=True, text=True, timeout=60, check=False)
     assert repository.returncode == 0, repository.stdout
     assert "version" not in yaml.safe_load(Path("CITATION.cff").read_text())
+
+
+def _facts(**changes: object) -> Facts:
+    base = dict(
+        n_passages=10, n_works=3, n_works_with_passages=3, works_without_passages=[],
+        sample_works=0, year_min=1900, year_max=1950, year_median=1920.0,
+        works_before_pd_year=2, works_with_year=3, words_min=150, words_max=400,
+        licences={"cc-by-sa-4.0": 1, "public-domain-us": 2}, withheld_works=0,
+        withheld_passages=0, n_annotations=0, n_annotators=0, labelled_passages=0,
+        gold_present=0, adjudicated=0, pending_adjudication=0, characters=0,
+        characters_with_qid=0, characters_with_work_id=0, annotation_first=None,
+        annotation_last=None)
+    return Facts(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_a_cc_by_sa_text_makes_the_licence_a_list_and_is_said() -> None:
+    mixed = _facts()
+    assert statements.hub_licence(mixed) == {"license": ["cc-by-4.0", "cc-by-sa-4.0"]}
+    assert "1 work CC BY-SA 4.0" in statements.licences(mixed)
+    assert "share alike" in statements.licences(mixed)
+    assert len(statements.licence_urls(mixed)) == 2
+    plain = _facts(licences={"public-domain-us": 3})
+    assert statements.hub_licence(plain) == {"license": "cc-by-4.0"}
+
+
+def test_without_human_labels_the_notice_lists_every_label_field_of_the_taxonomy() -> None:
+    tax = taxonomy.load()
+    text = statements.notice(_facts(), "https://example.org/repo", tax)
+    assert text.startswith("> **No human annotation yet.**")
+    for f in tax.fields:
+        if f.kind != "spans":
+            assert f.id in text, f.id
+    assert "CONTRIBUTING.md" in text and "https://example.org/repo" in text
+    assert statements.summary(_facts()) == "10 passages from 3 works, not annotated yet."
+    assert statements.adjudication(_facts()).startswith("No passage has been annotated")
