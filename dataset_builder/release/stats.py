@@ -29,6 +29,11 @@ def _decade(years: pd.Series) -> pd.Series:
     return decade.fillna("unknown").astype(object)
 
 
+# The extractor pre-fills these spans in Label Studio: agreement on them is partly agreement
+# with the same suggestion.
+PREFILLED = "spans:ai_mention"
+
+
 def decade_range(counts: Counter[Any]) -> list[str]:
     """Every decade from the first to the last that has passages, empty ones included (a gap
     is a fact about the corpus), then "unknown" if some works have no year."""
@@ -156,7 +161,7 @@ def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
                     n = positives[f]
                     notes.append(f"chosen in only {n} passage{'' if n == 1 else 's'}: too few "
                                  "for α or an interval to be trusted")
-            if f == "spans:ai_mention":
+            if f == PREFILLED:
                 notes.append("the extractor pre-fills these spans and annotators correct "
                              "them, so agreement is inflated by the shared suggestion")
             rows.append([f, alpha, ci, a.get("units", "–"), "; ".join(notes)])
@@ -187,7 +192,8 @@ def figure_data(frames: ReleaseFrames, tax: Taxonomy) -> tuple[plots.Bars, plots
     for k in agreement_keys(frames, tax):
         a = frames.agreement[k]
         shown = interval_shown(k, a, positives)
-        intervals.append((k, a.get("alpha"), a["ci_low"] if shown else None,
+        label = f"{k} (pre-filled)" if k == PREFILLED else k
+        intervals.append((label, a.get("alpha"), a["ci_low"] if shown else None,
                           a["ci_high"] if shown else None))
     return bars, intervals
 
