@@ -140,7 +140,9 @@ def test_sample_data_is_said_first_and_has_no_real_looking_urls(demo: Path) -> N
     text, works = body(demo), table(demo, "works")
     first = text.strip().split("\n\n")[1]
     assert first.startswith("> **Sample data.**") and "original story" in first
-    assert json.loads((demo / "release.json").read_text())["sample_data"] is True
+    manifest = json.loads((demo / "release.json").read_text())
+    assert manifest["sample_data"] is True and manifest["notes"][0].startswith("Sample data.")
+    assert "Sample data." in json.loads((demo / "croissant.json").read_text())["description"]
     assert works["source_url"].isna().all()
     assert "gutenberg.org/ebooks" not in (demo / "README.md").read_text()
     assert header(demo)["language_creators"] == ["other"]

@@ -255,8 +255,10 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
                             known)
     atomic_write_text(folder / "README.md", card.readme(header, body))
 
+    notes = statements.plain_notes(known, code_url, tax)
     meta = croissant.croissant(
-        version, date, repo_url, str(cff.get("abstract", "")).strip(), bibtex, features, tax,
+        version, date, repo_url, " ".join([str(cff.get("abstract", "")).strip(), *notes]),
+        bibtex, features, tax,
         statements.rai(known, frames, code_url, tax),
         {"name": context["authors"], "url": code_url},
         statements.licence_urls(known), {c: list(s) for c, s in sizes.items()})
@@ -269,6 +271,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
         # What a user must know before using the data (also at the top of the card).
         "sample_data": known.sample_works > 0,
         "human_annotations": known.n_annotations,
+        "notes": notes,
     }
     atomic_write_json(folder / changelog.MANIFEST, manifest)
     previous_text = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,6 +69,12 @@ def notice(facts: Facts, repo_url: str, tax: Taxonomy) -> str:
             "passages, their offsets and the extractor's suggestions (score, evidence) are "
             "complete. " + CONTRIBUTE.format(repo_url=repo_url))
     return "\n\n".join(parts)
+
+
+def plain_notes(facts: Facts, repo_url: str, tax: Taxonomy) -> list[str]:
+    """The notice as plain sentences, for release.json and croissant.json."""
+    text = notice(facts, repo_url, tax)
+    return [re.sub(r"[*`>]", "", part).strip() for part in text.split("\n\n") if part]
 
 
 def summary(facts: Facts) -> str:
