@@ -272,6 +272,7 @@ def test_croissant_lists_every_column_with_value_names_and_splits(demo: Path) ->
         assert passages[column]["repeated"] is True
     assert [s["@id"] for s in passages["evidence"]["subField"]] == [
         f"passages/evidence/{k}" for k in ("term", "kind", "start", "end")]
+    assert all(len(s["description"]) > 20 for s in passages["evidence"]["subField"])
     enum = sets[passages["persona"]["references"]["field"]["@id"].split("/")[0]]
     assert [row[f"{enum['@id']}/name"] for row in enum["data"]] == \
         names(demo, "passages", "persona")

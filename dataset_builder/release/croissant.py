@@ -14,7 +14,7 @@ from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
-from dataset_builder.release.fields import describe
+from dataset_builder.release.fields import describe, describe_item
 from dataset_builder.taxonomy import Taxonomy
 
 CONTEXT: dict[str, Any] = {
@@ -97,7 +97,7 @@ def _field(config: str, name: str, feature: object, description: str,
     elif isinstance(inner, Value):
         out["dataType"] = _TYPES.get(str(inner.dtype), "sc:Text")
     elif isinstance(inner, dict):
-        out["subField"] = [_field(config, k, v, f"{name}.{k}", enums, parent=fid)
+        out["subField"] = [_field(config, k, v, describe_item(name, k), enums, parent=fid)
                            for k, v in inner.items()]
     if parent is None:
         out["source"] = {"fileSet": {"@id": f"parquet-{config}"}, "extract": {"column": name}}
@@ -116,7 +116,8 @@ def _split_field(config: str) -> dict[str, Any]:
         "references": {"field": {"@id": "splits/name"}},
         "source": {"fileSet": {"@id": f"parquet-{config}"},
                    "extract": {"fileProperty": "fullpath"},
-                   "transform": {"regex": f"^data/{config}/(\\w+)-\\d+-of-\\d+\\.parquet$"}},
+                   # The file name's split; fullpath may or may not carry a leading folder.
+                   "transform": {"regex": r"^.*?/?(\w+)-\d{5}-of-\d{5}\.parquet$"}},
     }
 
 

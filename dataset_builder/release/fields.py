@@ -111,6 +111,33 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
 }
 
 
+# The items of list-of-struct columns (Croissant sub-fields).
+SUBFIELDS: dict[str, dict[str, str]] = {
+    "evidence": {
+        "term": "The matched words as they appear in the passage.",
+        "kind": "What matched: lexicon (a word-list entry) or character (a catalogued or "
+                "introduced AI name).",
+        "start": "Offset (characters) of the match's first character in the passage text.",
+        "end": "Offset (characters) one past the match's last character.",
+    },
+    "spans": {
+        "label": "ai_mention (words naming an AI character) or evidence (words that justify "
+                 "a label).",
+        "start": "Offset (characters) of the span's first character in the passage text.",
+        "end": "Offset (characters) one past the span's last character.",
+        "text": "The words marked (null when the passage text is withheld).",
+    },
+}
+
+
+def describe_item(column: str, key: str) -> str:
+    text = SUBFIELDS.get(column, {}).get(key)
+    if text is None:
+        raise UserError(f"release: {column}.{key} has no description; add one to "
+                        "dataset_builder/release/fields.py.")
+    return text
+
+
 def _label(tax: Taxonomy, config: str, name: str) -> str | None:
     field_ids = {f.id for f in tax.fields}
     base = name.removesuffix("_soft")
