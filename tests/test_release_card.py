@@ -247,6 +247,11 @@ def test_annotation_times_are_timestamps_and_titles_one_line(demo: Path) -> None
     schema = pq.read_schema(next((demo / "data" / "annotations").glob("*.parquet")))
     assert str(schema.field("created_at").type) == "timestamp[us, tz=UTC]"
     assert str(schema.field("updated_at").type) == "timestamp[us, tz=UTC]"
+    released = table(demo, "annotations").set_index("row_id")
+    pulled = pd.concat(pd.read_parquet(f) for f in (demo.parent / "annotations").glob("*.parquet"))
+    pulled = pulled.set_index("row_id").loc[released.index]
+    for column in ("created_at", "updated_at"):
+        assert (released[column] == pd.to_datetime(pulled[column], utc=True)).all()
     works = table(demo, "works")
     assert not works["title"].str.contains("\n").any()
     assert "Mademoiselle Célestine: A Parisian Reminiscence" in set(works["title"])

@@ -170,6 +170,8 @@ def _column(series: pd.Series, kind: pa.DataType) -> pa.Array:
         return _bare(pa.array(series.to_numpy(), type=kind, from_pandas=True))
     if pa.types.is_boolean(kind) and series.dtype == "bool":
         return _bare(pa.array(series.to_numpy(), type=kind))
+    if pa.types.is_timestamp(kind) and isinstance(series.dtype, pd.DatetimeTZDtype):
+        return _bare(_arrow(series, kind))
     values = series.to_numpy(dtype=object, na_value=None) if series.dtype != object \
         else series.to_numpy()
     return pa.array(values, type=kind, from_pandas=True)

@@ -216,8 +216,8 @@ def example_row(frames: ReleaseFrames, features: Features) -> dict[str, Any] | N
     train = frames.data["passages"].get("train")
     if train is None or train.empty:
         return None
-    good = train[train["text"].notna() & train["persona"].notna()]
-    row = (good if len(good) else train).iloc[0]
+    good = np.flatnonzero((train["text"].notna() & train["persona"].notna()).to_numpy())
+    row = train.iloc[int(good[0]) if len(good) else 0]
     out = {name: _plain(row[name] if not _is_na(row[name]) else None, feat)
            for name, feat in features.items()}
     if isinstance(out.get("text"), str) and len(out["text"]) > EXAMPLE_TEXT_CHARS:

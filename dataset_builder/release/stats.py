@@ -114,11 +114,19 @@ def positive_units(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, int]:
     coders = frames.annotations
     if "adjudication" in coders:
         coders = coders[~coders["adjudication"].astype(bool)]
-    if not len(coders):
-        return {f"traits:{t}": 0 for t in tax.ids("traits")}
-    pairs = {(p, t) for p, cell in zip(coders["passage_id"], coders["traits"], strict=True)
-             if cell is not None for t in cell}
-    counts = Counter(t for _, t in pairs)
+    counts: Counter[Any] = Counter()
+    present = coders[coders["traits"].notna()] if len(coders) else coders
+    if len(present):
+        lists = arrow_cells(present["traits"])
+        if isinstance(lists, pa.ListArray):  # Arrow cells: no Python loop over rows
+            owners = pc.take(pa.array(present["passage_id"].astype(object)),
+                             pc.list_parent_indices(lists))
+            pairs = pd.DataFrame({"p": owners.to_numpy(zero_copy_only=False),
+                                  "t": pc.list_flatten(lists).to_numpy(zero_copy_only=False)})
+            counts = Counter(pairs.drop_duplicates()["t"].value_counts().to_dict())
+        else:
+            counts = Counter(t for _, t in {(p, t) for p, cell in zip(
+                present["passage_id"], present["traits"], strict=True) for t in cell})
     return {f"traits:{t}": int(counts.get(t, 0)) for t in tax.ids("traits")}
 
 
