@@ -253,7 +253,11 @@ def sources(facts: Facts, frames: ReleaseFrames) -> str:
     counts = frames.works["source"].value_counts().sort_index()
     listed = ", ".join(f"{_n(int(v), 'work')} from {SOURCE_NAMES.get(str(k), str(k))}"
                        for k, v in counts.items())
-    text = f"Works: {listed}."
+    authors = {a for cell in frames.works["authors"] if cell is not None for a in cell}
+    text = (f"Works: {listed}; their texts were written by {_n(len(authors), 'author')} (the "
+            "works config names them), not by the project.")
+    if facts.all_sample:
+        text = f"Works: {listed}."
     if facts.sample_works:
         text += (f" {'All' if facts.all_sample else facts.sample_works} of them are the "
                  "project's sample stories, written by the project and laid out like a "
