@@ -255,7 +255,8 @@ def sources(facts: Facts, frames: ReleaseFrames) -> str:
                        for k, v in counts.items())
     authors = {a for cell in frames.works["authors"] if cell is not None for a in cell}
     text = (f"Works: {listed}; their texts were written by {_n(len(authors), 'author')} (the "
-            "works config names them), not by the project.")
+            "works config names them)" + ("" if facts.sample_works else ", not by the project")
+            + ".")
     if facts.all_sample:
         text = f"Works: {listed}."
     if facts.sample_works:
