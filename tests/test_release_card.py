@@ -315,6 +315,8 @@ def test_card_bibtex_is_what_cffconvert_renders(demo: Path) -> None:
     assert card.replace("@misc{fictional_ai_personas_1_0_0,", "@misc{YourReferenceHere,") \
         == rendered
     assert "url = {https://huggingface.co/datasets/" in card and "/tree/v1.0.0}" in card
+    # The one thing cffconvert's entry gets wrong is said beside it.
+    assert "`author = {{Fictional AI Personas maintainers}}`" in body(demo)
     stamped = yaml.safe_load(cff.read_text())
     assert (stamped["version"], stamped["date-released"]) == ("1.0.0", DATE)
     assert "faip release" not in stamped["message"] and "stamped" not in stamped["message"]

@@ -232,6 +232,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
         "version": version, "date": date, "repo_id": repo_id, "pretty_name": card.PRETTY_NAME,
         "taxonomy_version": tax.version, "codebook_version": codebook.load().version,
         "citation.bibtex": bibtex.rstrip(),
+        "citation.note": citation.entity_note(cff),
         "citation.doi": (f"DOI: {citation.doi_of(cff)}." if citation.doi_of(cff) else
                          "no DOI has been issued for this release yet."),
         "configs.table": stats.md_table(

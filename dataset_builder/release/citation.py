@@ -65,6 +65,17 @@ def _author(a: dict[str, Any]) -> str | None:
     return given or family or a.get("alias") or a.get("name")
 
 
+def entity_note(cff: dict[str, Any]) -> str:
+    """cffconvert writes an organisation's name in single braces, which BibTeX splits into
+    given names and a surname: say how to keep it whole (the entry stays cffconvert's)."""
+    names = [str(a["name"]) for a in cff.get("authors", [])
+             if a.get("name") and not a.get("family-names") and not a.get("given-names")]
+    if not names:
+        return ""
+    return (f"The author {names[0]!r} is an organisation: in BibTeX, write it in double "
+            f"braces (`author = {{{{{names[0]}}}}}`) so that it is not read as a person's name.")
+
+
 def _url(cff: dict[str, Any]) -> str | None:
     for ident in cff.get("identifiers", []) or []:
         if ident.get("type") == "url":
