@@ -84,6 +84,10 @@ def test_card_figures_match_the_released_tables(demo: Path) -> None:
             "yielded no passage") in text
     for title in missing["title"]:
         assert f"*{title}*" in text
+    # The works' split column says what it holds, also for works without passages.
+    assert missing["split"].isin(["train", "validation", "test"]).all()
+    works_fields = text.split("#### works")[1].split("####")[0]
+    assert "a work without passages has one too" in works_fields
     # 11: the real word range.
     assert (f"Passages are {passages['n_words'].min()} to {passages['n_words'].max()} words "
             "long") in text

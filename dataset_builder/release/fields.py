@@ -93,7 +93,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "text_withheld": "True when the work's passage texts are not published.",
         "sha256": "SHA-256 (hex) of the work's cleaned text (UTF-8).",
         "n_chars": "Length of the cleaned text in characters.",
-        "split": "The split its passages are in; null for a work without passages.",
+        "split": "The split the work's passages belong to (train, validation or test); a work "
+                 "without passages has one too, which its passages would join later.",
     },
     "characters": {
         "character_id": "Stable id of the catalogued AI character.",
