@@ -71,7 +71,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                  "(null when the passage text is withheld).",
         "notes": "The annotator's free-text note, or null.",
         "lead_time": "Seconds the annotator spent on the passage, as Label Studio measured "
-                     "it; null when unknown (imports).",
+                     "it; null when the source did not record it.",
         "created_at": "When the annotation was first submitted (UTC timestamp).",
         "updated_at": "When the annotation was last changed (UTC timestamp).",
         "adjudication": "True for an adjudicator's decision, which overrides the vote.",
