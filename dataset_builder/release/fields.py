@@ -90,6 +90,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "source_url": "Where the work can be found; null for the project's sample stories, "
                       "which exist nowhere else.",
         "licence": "Licence of the work's text (see the passages config).",
+        "released": "When the source released the text (Project Gutenberg's release date), "
+                    "YYYY-MM-DD or YYYY-MM; not the year of first publication (year).",
+        "metadata_from": "Where each metadata field came from, as field:source (catalogue, "
+                         "rdf, header, ...).",
         "text_withheld": "True when the work's passage texts are not published.",
         "sha256": "SHA-256 (hex) of the work's cleaned text (UTF-8).",
         "n_chars": "Length of the cleaned text in characters.",
