@@ -98,15 +98,18 @@ def summary(facts: Facts) -> str:
 
 
 def period(facts: Facts) -> str:
+    unknown = facts.n_works_with_passages - facts.works_with_year
     if facts.year_min is None:
         return "No work with passages has a known year of publication."
+    gap = (f" {unknown:,} of the {facts.n_works_with_passages:,} works with passages have no "
+           "known year of first publication." if unknown else "")
     after = facts.works_with_year - facts.works_before_pd_year
     median = facts.year_median
     shown = f"{median:.0f}" if median is not None and median == int(median) else f"{median}"
     return (f"The {_n(facts.works_with_year, 'work')} with passages and a known year were "
             f"published between {facts.year_min} and {facts.year_max} (median {shown}): "
             f"{facts.works_before_pd_year:,} before {PUBLIC_DOMAIN_YEAR} and {after:,} in "
-            f"{PUBLIC_DOMAIN_YEAR} or later.")
+            f"{PUBLIC_DOMAIN_YEAR} or later.{gap}")
 
 
 def words(facts: Facts) -> str:
