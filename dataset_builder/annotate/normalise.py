@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from dataset_builder.annotate.config import TEXT_KEY
-from dataset_builder.annotate.pseudonym import pseudonymise, user_identity
+from dataset_builder.annotate.contributor import task_contributor
+from dataset_builder.annotate.pseudonym import contributor_identity, pseudonymise, user_identity
 from dataset_builder.io import sha256_text
 from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID, SEMVER
 from dataset_builder.taxonomy import Field, Taxonomy
@@ -95,8 +96,16 @@ def load_tasks(payload: Any, source: str) -> list[dict[str, Any]]:
     return payload
 
 
-def _identity(ann: Mapping[str, Any], ctx: Context) -> str:
+def _identity(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> str:
+    """Who made the annotation: a volunteer's local installation (the contributor id its
+    tasks carry, with the local user id), else the account's e-mail, else the local id."""
     by = ann.get("completed_by")
+    contributor = task_contributor(task.get("data"))
+    if contributor is not None:
+        local = by.get("id") if isinstance(by, Mapping) else by
+        if not isinstance(local, int) or isinstance(local, bool):
+            raise InvalidAnnotation("completed_by is missing: the annotation cannot be attributed")
+        return contributor_identity(contributor, local)
     if isinstance(by, Mapping):  # CLI export shape
         return user_identity(by.get("email"), by.get("id"))
     if isinstance(by, int) and not isinstance(by, bool):
@@ -213,8 +222,18 @@ def plain(value: Any) -> Any:
 
 
 def annotation_key(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> str:
-    """``<project id>:<annotation id>`` (imports: ``import:`` in front)."""
-    return f"{ctx.id_prefix}{ann.get('project', task.get('project'))}:{ann.get('id')}"
+    """``<project id>:<annotation id>`` for pulls from our server. Imports come from many
+    servers whose ids all start at 1, so their key also names who made the annotation:
+    ``import:<annotator pseudonym>:<project id>:<annotation id>``; two volunteers' exports
+    never collide, and a re-export of the same annotation keeps its key."""
+    local = f"{ann.get('project', task.get('project'))}:{ann.get('id')}"
+    if not ctx.id_prefix:
+        return local
+    try:
+        who = pseudonymise(_identity(task, ann, ctx), ctx.key)
+    except InvalidAnnotation:
+        who = "unattributed"
+    return f"{ctx.id_prefix}{who}:{local}"
 
 
 def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -234,7 +253,7 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
         guide_version = ctx.guideline_version
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),
-        "passage_id": pid, "annotator": pseudonymise(_identity(ann, ctx), ctx.key),
+        "passage_id": pid, "annotator": pseudonymise(_identity(task, ann, ctx), ctx.key),
         "ai_present": None, "persona": None, "traits": [], "stance": None, "outcome": None,
         "role_model": None, "spans": [], "notes": None,
         "lead_time": None, "created_at": _time(ann.get("created_at"), "created_at"),
@@ -277,7 +296,7 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
             except InvalidAnnotation as exc:
                 data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
                 try:
-                    who = pseudonymise(_identity(ann, ctx), ctx.key)
+                    who = pseudonymise(_identity(task, ann, ctx), ctx.key)
                 except InvalidAnnotation:
                     who = None
                 rejected.append(Rejected(

@@ -60,6 +60,11 @@ def user_identity(email: str | None, user_id: int | None) -> str:
     return f"ls-user:{int(user_id)}"
 
 
+def contributor_identity(contributor_id: str, user_id: int) -> str:
+    """A volunteer's local installation (a random id) and their user id in it."""
+    return f"contributor:{contributor_id}:{int(user_id)}"
+
+
 def pseudonymise(identity: str, key: bytes | None = None) -> str:
     """``ann_`` + 12 hex characters of HMAC-SHA256(key, identity)."""
     digest = hmac.new(key or pseudonym_key(), identity.encode("utf-8"), hashlib.sha256)

@@ -15,6 +15,7 @@ from typing import Any
 from dataset_builder import console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
+from dataset_builder.annotate.contributor import task_contributor
 from dataset_builder.annotate.normalise import Context, Rejected, load_tasks, normalise_tasks
 from dataset_builder.annotate.pseudonym import pseudonym_key
 from dataset_builder.annotate.store import Appended, Scope, append_pull, schema_filter
@@ -112,21 +113,24 @@ def import_export(path: str | Path, workdir: str | Path | None = None,
 
 
 def _require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
-    """Ids of a contributor's local server mean nothing here: an email is needed."""
+    """Ids of a contributor's local server mean nothing here: the tasks of `faip annotate
+    serve` name their contributor; any other export needs e-mails (or --annotator-email)."""
+    foreign = [t for t in tasks if task_contributor(t.get("data")) is None]
     if ctx.fallback_email:
-        ids = {a.get("completed_by") for t in tasks for a in t.get("annotations") or []
+        ids = {a.get("completed_by") for t in foreign for a in t.get("annotations") or []
                if isinstance(a, dict)}
         if len(ids) > 1:
             raise UserError(f"{source}: annotations by {len(ids)} different users, but "
                             "--annotator-email names one person. Export with `label-studio "
                             "export <project> JSON`, which carries each annotator's email.")
         return
-    for t in tasks:
+    for t in foreign:
         for a in t.get("annotations") or []:
             if isinstance(a, dict) and not isinstance(a.get("completed_by"), dict):
                 raise UserError(
                     f"{source}: task {t.get('id')}: annotations carry only a local user id, "
-                    "not an email. Export with `label-studio export <project> JSON` (which "
+                    "and the task names no contributor (it was not served by `faip annotate "
+                    "serve`). Export with `label-studio export <project> JSON` (which "
                     "includes emails), or pass --annotator-email with the annotator's email "
                     "(hashed into a pseudonym, never stored).")
 

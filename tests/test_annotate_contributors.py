@@ -1,0 +1,79 @@
+"""Several volunteers' exports in one work dir: every contributor's work is kept."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from dataset_builder import taxonomy
+from dataset_builder.agreement.compute import compute_agreement
+from dataset_builder.annotate import pseudonym
+from dataset_builder.annotate.pull import import_export
+from dataset_builder.schemas.annotations import AnnotationSchema
+from dataset_builder.tables import live_annotations, read_annotations
+from tests.contrib_fixtures import labels, ui_export, write
+
+A, B, C = "c_00000000000000aa", "c_00000000000000bb", "c_00000000000000cc"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pseudonym.KEY_ENV, "contrib-test-key")
+
+
+def _import(tmp_path: Path, name: str, tasks: list[dict]) -> object:
+    return import_export(write(tmp_path / "exports" / name, tasks), workdir=tmp_path / "w")
+
+
+def test_two_volunteers_same_local_ids_both_kept_reimport_and_edit(tmp_path: Path) -> None:
+    # Both volunteers' servers number everything from 1: project 1, task 1, annotation 1.
+    first = ui_export(A, {0: labels("dutiful_servant"), 1: labels("schemer")})
+    second = ui_export(B, {0: labels("dutiful_servant"), 1: labels("companion")})
+    assert _import(tmp_path, "a.json", first).new == 2  # type: ignore[attr-defined]
+    got = _import(tmp_path, "b.json", second)
+    # Identical labels on passage 0 are a second opinion, not "unchanged".
+    assert (got.new, got.edited, got.unchanged) == (2, 0, 0)  # type: ignore[attr-defined]
+    rows = read_annotations(tmp_path / "w" / "annotations")
+    AnnotationSchema.validate(rows, lazy=True)
+    assert len(live_annotations(rows)) == 4 and rows["annotator"].nunique() == 2
+    # Re-importing the same export is a no-op: no file written.
+    files = sorted((tmp_path / "w" / "annotations").glob("*.parquet"))
+    again = _import(tmp_path, "a.json", first)
+    assert again.path is None and again.unchanged == 2  # type: ignore[attr-defined]
+    assert sorted((tmp_path / "w" / "annotations").glob("*.parquet")) == files
+    # A edits one answer and exports again: only A's row of that passage is superseded.
+    edited = copy.deepcopy(first)
+    edited[1]["annotations"][0]["result"] = labels("rebel_liberator")
+    edited[1]["annotations"][0]["updated_at"] = "2026-12-01T08:00:00.000000Z"
+    after = _import(tmp_path, "a2.json", edited)
+    assert (after.new, after.edited, after.unchanged) == (0, 1, 1)  # type: ignore[attr-defined]
+    live = live_annotations(read_annotations(tmp_path / "w" / "annotations"))
+    assert len(live) == 4
+    by_annotator = live.groupby("annotator")["persona"].apply(sorted).to_dict()
+    key = b"contrib-test-key"
+    pa_, pb = (pseudonym.pseudonymise(pseudonym.contributor_identity(c, 1), key) for c in (A, B))
+    assert by_annotator == {pa_: ["dutiful_servant", "rebel_liberator"],
+                            pb: ["companion", "dutiful_servant"]}
+
+
+def test_three_volunteers_overlapping_passages_all_count_in_agreement(tmp_path: Path) -> None:
+    exports = {
+        A: {0: labels("dutiful_servant"), 1: labels("schemer", ("deception",), 1)},
+        B: {0: labels("dutiful_servant"), 1: labels("schemer", ("deception",), 2),
+            2: labels("companion", ("care",), 4)},
+        C: {1: labels("companion", ("care",), 4), 2: labels("companion", ("care",), 5)},
+    }
+    for cid, answers in exports.items():
+        _import(tmp_path, f"{cid}.json", ui_export(cid, answers))
+    rows = read_annotations(tmp_path / "w" / "annotations")
+    live = live_annotations(rows)
+    assert len(live) == 7 and live["annotator"].nunique() == 3
+    assert live.groupby("passage_id").size().sort_values().tolist() == [2, 2, 3]
+    result = compute_agreement(rows, taxonomy.load(), bootstrap=20)
+    assert result.summary["annotators"] == 3 and result.summary["rows"] == 7
+    persona = result.fields["persona"]
+    assert (persona.units, persona.pairable) == (3, 7)
+    # Passage 0 agrees, passage 1 is 2:1, passage 2 agrees: alpha is positive, not perfect.
+    assert persona.alpha is not None and 0 < persona.alpha < 1
