@@ -57,7 +57,7 @@ def pull(workdir: str | Path, url: str, project: str, token: str | None = None,
     rows, rejected, seen = normalise_tasks(tasks, ctx)
     rows, schema_rejects = schema_filter(rows)
     appended = append_pull(directory, rows, rejected + schema_rejects, seen,
-                           Scope(title, adjudication))
+                           Scope(title, adjudication), key=ctx.key)
     return PullResult(appended, len(tasks))
 
 
@@ -109,7 +109,7 @@ def import_export(path: str | Path, workdir: str | Path | None = None,
     problems = rejected + schema_rejects
     if problems:
         raise UserError(_describe(source, problems))
-    return append_pull(Path(annotations_dir), rows, [], set(), None)
+    return append_pull(Path(annotations_dir), rows, [], set(), None, key=ctx.key)
 
 
 def _require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
