@@ -50,10 +50,10 @@ def labels(persona: str, traits: tuple[str, ...] = ("honesty",), rating: int = 3
 
 
 def ui_export(contributor: str, answers: dict[int, list[dict[str, Any]]],
-              consent: str | None = LICENCE, updated: str = "2026-11-30T10:00:00.000000Z"
-              ) -> list[dict[str, Any]]:
+              consent: str | None = LICENCE, updated: str = "2026-11-30T10:00:00.000000Z",
+              passages: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The plain JSON export of one volunteer's local project: passage index -> result."""
-    passages = passage_rows()
+    passages = passages or passage_rows()
     tax = taxonomy.load()
     tasks = []
     for n, (index, result) in enumerate(sorted(answers.items()), start=1):

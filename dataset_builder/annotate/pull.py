@@ -103,7 +103,7 @@ def import_export(path: str | Path, workdir: str | Path | None = None,
     check_taxonomy_version(tasks, tax, str(source))
     ctx = Context(taxonomy=tax, project=project, guideline_version=guideline(tax).version,
                   key=pseudonym_key(), id_prefix="import:", fallback_email=annotator_email)
-    _require_attribution(tasks, ctx, source)
+    require_attribution(tasks, ctx, source)
     rows, rejected, _seen = normalise_tasks(tasks, ctx)
     rows, schema_rejects = schema_filter(rows)
     problems = rejected + schema_rejects
@@ -112,7 +112,7 @@ def import_export(path: str | Path, workdir: str | Path | None = None,
     return append_pull(Path(annotations_dir), rows, [], set(), None, key=ctx.key)
 
 
-def _require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
+def require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
     """Ids of a contributor's local server mean nothing here: the tasks of `faip annotate
     serve` name their contributor; any other export needs e-mails (or --annotator-email)."""
     foreign = [t for t in tasks if task_contributor(t.get("data")) is None]

@@ -198,3 +198,32 @@ def serve(workdir: Path, release: str | None, ls_bin: Path | None, port: int | N
     sys.exit(serve_api(workdir, ls_bin, port, project, limit or None, release=release,
                        choice=_choice(limit, split, seed, fewer_than),
                        source=source, endpoint=endpoint, agree=agree_cc_by))
+
+
+@annotate.command()
+@click.argument("exports", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--release", default=None, metavar="DIR_OR_ORG/NAME[@REV]",
+              help="Also check passage ids and texts against this release.")
+@_HUB
+def check(exports: tuple[Path, ...], release: str | None, endpoint: str | None) -> None:
+    """Check contribution files (Label Studio JSON exports) before committing them.
+
+    \b
+    One line per problem: taxonomy version, every result against the taxonomy and the
+    table schema, passage ids and texts (against --release), no e-mail, name or token
+    anywhere (notes included), duplicates, consent to CC BY 4.0. Contributions go to
+    data/contrib/; the test suite checks every committed one. Exit 1 if any problem.
+    """
+    from dataset_builder.annotate.check import check_export
+    from dataset_builder.console import info, problem
+
+    failed = 0
+    for path in exports:
+        report = check_export(path, release, endpoint)
+        for line in report.problems:
+            problem(f"{path}: {line}")
+        info(report.summary())
+        failed += not report.ok
+    if failed:
+        sys.exit(1)
