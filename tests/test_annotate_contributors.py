@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dataset_builder import taxonomy
 from dataset_builder.agreement.compute import compute_agreement
+from dataset_builder.agreement.workdir import agreement_report
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.pull import import_export
 from dataset_builder.schemas.annotations import AnnotationSchema
 from dataset_builder.tables import live_annotations, read_annotations
-from tests.contrib_fixtures import labels, ui_export, write
+from tests.contrib_fixtures import labels, passage_rows, ui_export, write
 
 A, B, C = "c_00000000000000aa", "c_00000000000000bb", "c_00000000000000cc"
 
@@ -77,3 +80,27 @@ def test_three_volunteers_overlapping_passages_all_count_in_agreement(tmp_path: 
     assert (persona.units, persona.pairable) == (3, 7)
     # Passage 0 agrees, passage 1 is 2:1, passage 2 agrees: alpha is positive, not perfect.
     assert persona.alpha is not None and 0 < persona.alpha < 1
+
+
+def test_agreement_report_says_how_often_suggestions_were_kept(tmp_path: Path) -> None:
+    (tmp_path / "w").mkdir()
+    rows = passage_rows()
+    suggested = {0: [(4, 9)], 1: [(4, 9)], 2: []}  # the extractor's AI mentions
+    pd.DataFrame({
+        "passage_id": [r["passage_id"] for r in rows],
+        "char_start": [r["char_start"] for r in rows], "char_end": [r["char_end"] for r in rows],
+        "evidence": [[{"term": "x", "kind": "lexicon", "start": a, "end": b} for a, b in ev]
+                     for ev in suggested.values()],
+    }).to_parquet(tmp_path / "w" / "passages.parquet")
+    _import(tmp_path, "a.json", ui_export(A, {0: labels("schemer"), 1: labels("schemer")}))
+    _import(tmp_path, "b.json", ui_export(B, {0: labels("schemer", mention=(0, 9)),
+                                              1: labels("schemer", mention=None)}))
+    _import(tmp_path, "c.json", ui_export(C, {2: labels("schemer")}))  # nothing suggested
+    result, report = agreement_report(tmp_path / "w", bootstrap=20)
+    uptake = result.summary["suggestions"]
+    assert uptake == {"annotations": 4, "suggested_spans": 4, "kept_share": 0.5,
+                      "mentions_from_suggestions_share": 2 / 3, "kept_all_unchanged": 2}
+    text = report.read_text()
+    assert "## Suggestions kept" in text and "50.0% of 4" in text and "66.7%" in text
+    saved = json.loads((report.parent / "agreement.json").read_text())
+    assert saved["summary"]["suggestions"]["kept_share"] == 0.5
