@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dataset_builder.annotate.check import CONTRIB_DIR, check_export
+from dataset_builder.annotate.contributor import CONSENT_SENTENCE
 from dataset_builder.cli import main
 from dataset_builder.paths import project_root
 from dataset_builder.release.build import build_release
@@ -100,3 +101,9 @@ def test_every_committed_contribution_passes_the_check() -> None:
     for path in sorted(folder.glob("*.json")):
         report = check_export(path)
         assert report.ok, "\n".join([report.summary(), *report.problems])
+
+
+def test_contributing_states_the_consent_sentence_serve_records() -> None:
+    text = (project_root() / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert CONSENT_SENTENCE in text and f"{CONTRIB_DIR}/" in text
+    assert "faip annotate check" in text and "--agree-cc-by" in text
