@@ -104,3 +104,26 @@ def test_agreement_report_says_how_often_suggestions_were_kept(tmp_path: Path) -
     assert "## Suggestions kept" in text and "50.0% of 4" in text and "66.7%" in text
     saved = json.loads((report.parent / "agreement.json").read_text())
     assert saved["summary"]["suggestions"]["kept_share"] == 0.5
+
+
+@pytest.mark.parametrize(("edit", "needle"), [
+    (lambda t: t[1].update(annotations={"id": 1}), "annotations is dict, not a list"),
+    (lambda t: t[1]["annotations"].append("oops"), "an annotation is str, not an object"),
+    (lambda t: t[1]["annotations"][0].update(result="persona=schemer"), "no result list"),
+    (lambda t: t[1]["annotations"][0]["result"][3]["value"].update(rating="5"),
+     "rating '5' outside 1..5"),
+    (lambda t: t[1]["annotations"][0].update(completed_by="me"), "'me' is not a user id"),
+])
+def test_an_export_edited_into_nonsense_imports_nothing(tmp_path: Path, edit,
+                                                        needle: str) -> None:
+    from click.testing import CliRunner
+
+    from dataset_builder.cli import main
+
+    tasks = ui_export(A, {0: labels("schemer"), 1: labels("companion")})
+    edit(tasks)
+    res = CliRunner().invoke(main, ["annotate", "import", str(write(tmp_path / "x.json", tasks)),
+                                    "-w", str(tmp_path / "w")])
+    assert res.exit_code == 1 and needle in res.output, res.output
+    assert "nothing was imported" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "w").exists()

@@ -21,7 +21,12 @@ from typing import Any
 from dataset_builder import taxonomy
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import CONSENT_KEY, LICENCE
-from dataset_builder.annotate.normalise import Context, load_tasks, normalise_tasks
+from dataset_builder.annotate.normalise import (
+    Context,
+    load_tasks,
+    normalise_tasks,
+    task_annotations,
+)
 from dataset_builder.annotate.pull import check_taxonomy_version, require_attribution
 from dataset_builder.annotate.store import schema_filter
 from dataset_builder.errors import UserError
@@ -104,7 +109,7 @@ def _duplicates(tasks: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list
 
 
 def _consent(tasks: list[dict[str, Any]]) -> list[str]:
-    missing = [t.get("id") for t in tasks if t.get("annotations")
+    missing = [t.get("id") for t in tasks if task_annotations(t)
                and (not isinstance(t.get("data"), dict) or t["data"].get(CONSENT_KEY) != LICENCE)]
     if not missing:
         return []

@@ -86,6 +86,12 @@ class Rejected:
         }
 
 
+def task_annotations(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The annotation objects of a task (anything else is reported by normalise_tasks)."""
+    anns = task.get("annotations")
+    return [a for a in anns if isinstance(a, Mapping)] if isinstance(anns, list) else []
+
+
 def load_tasks(payload: Any, source: str) -> list[dict[str, Any]]:
     """The task list of any export shape (a JSON list of task objects)."""
     if isinstance(payload, dict) and isinstance(payload.get("tasks"), list):
@@ -104,7 +110,8 @@ def _identity(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> 
     if contributor is not None:
         local = by.get("id") if isinstance(by, Mapping) else by
         if not isinstance(local, int) or isinstance(local, bool):
-            raise InvalidAnnotation("completed_by is missing: the annotation cannot be attributed")
+            raise InvalidAnnotation(f"completed_by {by!r} is not a user id: the annotation "
+                                    "cannot be attributed")
         return contributor_identity(contributor, local)
     if isinstance(by, Mapping):  # CLI export shape
         return user_identity(by.get("email"), by.get("id"))
@@ -115,7 +122,8 @@ def _identity(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> 
         if ctx.fallback_email:
             return user_identity(ctx.fallback_email, None)
         return user_identity(None, by)
-    raise InvalidAnnotation("completed_by is missing: the annotation cannot be attributed")
+    raise InvalidAnnotation(f"completed_by {by!r} is missing or not a user id: the annotation "
+                            "cannot be attributed")
 
 
 def _single(field_id: str, values: Any, allowed: tuple[str, ...]) -> str:
@@ -286,8 +294,21 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
     rejected: list[Rejected] = []
     seen: set[str] = set()
     for task in tasks:
-        for ann in task.get("annotations") or []:
-            if not isinstance(ann, Mapping) or ann.get("was_cancelled"):
+        anns = task.get("annotations") or []
+        if not isinstance(anns, list):
+            rejected.append(Rejected(
+                reason=f"annotations is {type(anns).__name__}, not a list of annotations",
+                task_id=task.get("id"), annotation_id=None, passage_id=None, annotator=None,
+                updated_at=None))
+            continue
+        for ann in anns:
+            if not isinstance(ann, Mapping):
+                rejected.append(Rejected(
+                    reason=f"an annotation is {type(ann).__name__}, not an object",
+                    task_id=task.get("id"), annotation_id=None, passage_id=None,
+                    annotator=None, updated_at=None))
+                continue
+            if ann.get("was_cancelled"):
                 continue
             ann_id = annotation_key(task, ann, ctx)
             seen.add(ann_id)

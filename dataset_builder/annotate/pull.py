@@ -16,7 +16,13 @@ from dataset_builder import console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import task_contributor
-from dataset_builder.annotate.normalise import Context, Rejected, load_tasks, normalise_tasks
+from dataset_builder.annotate.normalise import (
+    Context,
+    Rejected,
+    load_tasks,
+    normalise_tasks,
+    task_annotations,
+)
 from dataset_builder.annotate.pseudonym import pseudonym_key
 from dataset_builder.annotate.store import Appended, Scope, append_pull, schema_filter
 from dataset_builder.errors import UserError
@@ -117,16 +123,15 @@ def require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path)
     serve` name their contributor; any other export needs e-mails (or --annotator-email)."""
     foreign = [t for t in tasks if task_contributor(t.get("data")) is None]
     if ctx.fallback_email:
-        ids = {a.get("completed_by") for t in foreign for a in t.get("annotations") or []
-               if isinstance(a, dict)}
+        ids = {str(a.get("completed_by")) for t in foreign for a in task_annotations(t)}
         if len(ids) > 1:
             raise UserError(f"{source}: annotations by {len(ids)} different users, but "
                             "--annotator-email names one person. Export with `label-studio "
                             "export <project> JSON`, which carries each annotator's email.")
         return
     for t in foreign:
-        for a in t.get("annotations") or []:
-            if isinstance(a, dict) and not isinstance(a.get("completed_by"), dict):
+        for a in task_annotations(t):
+            if not isinstance(a.get("completed_by"), dict):
                 raise UserError(
                     f"{source}: task {t.get('id')}: annotations carry only a local user id, "
                     "and the task names no contributor (it was not served by `faip annotate "
@@ -139,7 +144,8 @@ def _describe(source: Path, problems: list[Rejected], limit: int = 20) -> str:
     lines = [f"{source}: {len(problems)} invalid annotation(s); nothing was imported. Fix them "
              "in Label Studio, export again and re-run the import:"]
     for p in problems[:limit]:
-        lines.append(f"  task {p.task_id}, annotation {p.annotation_id}: {p.reason}")
+        which = "" if p.annotation_id is None else f", annotation {p.annotation_id}"
+        lines.append(f"  task {p.task_id}{which}: {p.reason}")
     if len(problems) > limit:
         lines.append(f"  … and {len(problems) - limit} more")
     return "\n".join(lines)
