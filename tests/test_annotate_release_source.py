@@ -84,6 +84,10 @@ def test_a_hub_release_at_a_tag_gives_the_same_passages(built: Built, tmp_path: 
     assert remote.passages.drop(columns=["evidence", "authors"]).equals(
         local.passages.drop(columns=["evidence", "authors"]))
     assert (tmp_path / "b" / "releases").is_dir()
+    # Without @REV: the latest release tag.
+    latest = release_passages(REPO, tmp_path / "c", Choice(limit=None), endpoint=built.hub.url)
+    assert latest.version == "1.0.0" and latest.label == REPO
+    assert (tmp_path / "c" / "releases" / f"{REPO.replace('/', '__')}@v1.0.0").is_dir()
 
 
 @pytest.mark.parametrize(("ref", "match"), [

@@ -23,6 +23,7 @@ from dataset_builder.release import checksums
 from dataset_builder.release.splits import SPLITS
 
 _HUB_REF = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[\w./-]+))?$")
+_TAG = re.compile(r"^v\d+\.\d+\.\d+$")
 COLUMNS = ("passage_id", "work_id", "work_title", "authors", "char_start", "char_end", "text",
            "text_sha256", "text_withheld", "score", "evidence", "duplicate_of", "n_annotators")
 
@@ -55,8 +56,8 @@ class ReleasePassages:
 
 
 def open_release(ref: str, cache: Path, endpoint: str | None = None) -> tuple[Path, str]:
-    """The local folder of a release reference (downloading a Hub one), checked against its
-    CHECKSUMS; and the label to name it by."""
+    """The local folder of a release reference (downloading a Hub one: at REV, else at its
+    latest vX.Y.Z tag), checked against its CHECKSUMS; and the label to name it by."""
     folder = Path(ref)
     label = ref
     if not folder.is_dir():
@@ -81,8 +82,9 @@ def _download(repo: str, rev: str | None, cache: Path, endpoint: str | None, ref
     from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
     where = endpoint or "the Hub"
-    local = cache / f"{repo.replace('/', '__')}@{rev or 'main'}"
     try:
+        rev = rev or latest_tag(repo, endpoint) or "main"
+        local = cache / f"{repo.replace('/', '__')}@{rev}"
         return Path(snapshot_download(repo, repo_type="dataset", revision=rev,
                                       endpoint=endpoint, local_dir=local))
     except RevisionNotFoundError:
@@ -94,6 +96,16 @@ def _download(repo: str, rev: str | None, cache: Path, endpoint: str | None, ref
     except Exception as exc:  # network and HTTP errors come in many types
         raise UserError(f"{ref}: cannot download from {where} ({type(exc).__name__}: {exc})."
                         ) from None
+
+
+def latest_tag(repo: str, endpoint: str | None) -> str | None:
+    """The highest release tag vX.Y.Z of a Hub dataset (None when it has none)."""
+    from huggingface_hub import HfApi
+
+    refs = HfApi(endpoint=endpoint).list_repo_refs(repo, repo_type="dataset")
+    versions = [t.name for t in refs.tags if _TAG.match(t.name)]
+    return max(versions, key=lambda v: tuple(int(x) for x in v[1:].split("."))) \
+        if versions else None
 
 
 def read_passages(folder: Path) -> pd.DataFrame:

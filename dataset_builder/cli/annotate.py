@@ -24,7 +24,8 @@ _ANN_DIR = click.option("--annotations-dir", type=click.Path(path_type=Path), de
 _RELEASE = click.option(
     "--release", default=None, metavar="DIR_OR_ORG/NAME[@REV]",
     help="Annotate a release's passages instead of WORKDIR/passages.parquet: a release folder "
-         "or a Hub dataset at a tag, e.g. fictional-ai-personas/fictional-ai-personas@v1.0.0.")
+         "or a Hub dataset at a tag, e.g. fictional-ai-personas/fictional-ai-personas@v1.0.0 "
+         "(without @REV: its latest vX.Y.Z tag).")
 _SPLIT = click.option("--split", default=None, type=click.Choice(["train", "validation", "test"]),
                       help="With --release: only passages of this split.")
 _SEED = click.option("--seed", default=0, show_default=True,
