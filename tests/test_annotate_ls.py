@@ -318,6 +318,9 @@ def test_serve_a_release_from_a_relative_workdir_then_import_the_ui_export(
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export))
     assert all(isinstance(a["completed_by"], int) for t in export for a in t["annotations"])
+    # The real web-page export passes the contribution check against the release.
+    code, out = _cli(["annotate", "check", str(path), "--release", str(release)])
+    assert code == 0 and "ok — 2 annotation(s) by 1 contributor(s)" in out, out
     code, out = _cli(["annotate", "import", str(path), "-w", str(tmp_path / "maint2")])
     assert code == 0, out
     rows = read_annotations(tmp_path / "maint2" / "annotations")
