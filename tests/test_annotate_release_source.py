@@ -112,3 +112,33 @@ def test_a_release_that_fails_its_checksums_is_refused(built: Built, tmp_path: P
     assert "faip verify" in res.output and "Traceback" not in res.output
     with pytest.raises(UserError, match="--split 'dev'"):
         Choice(split="dev")
+
+
+def test_a_second_serve_of_a_running_work_dir_is_one_line(tmp_path: Path) -> None:
+    # A live server already started on this work dir (its process alive, /health answering).
+    import json
+    import os
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from dataset_builder.annotate.serve import RUNNING_FILE, start_local
+    from tests.threaded_server import running
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    base = tmp_path / "work" / "label-studio"
+    base.mkdir(parents=True)
+    health = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    url = f"http://127.0.0.1:{health.server_address[1]}"
+    (base / RUNNING_FILE).write_text(json.dumps({"pid": os.getpid(), "url": url}))
+    with running(health), pytest.raises(UserError, match=f"already runs at {url}"):
+        start_local(tmp_path / "work", ls_bin=tmp_path / "no-such-label-studio")
+    # Once it is gone, the stale record does not stop a start (here: the missing binary).
+    with pytest.raises(UserError, match="not an executable label-studio"):
+        start_local(tmp_path / "work", ls_bin=tmp_path / "no-such-label-studio")

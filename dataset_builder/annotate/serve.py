@@ -28,6 +28,7 @@ from dataset_builder.io import atomic_write_text
 
 DEFAULT_PROJECT = "Fictional AI Personas"
 LOGIN_FILE = "login.json"
+RUNNING_FILE = "running.json"  # pid and URL of the server serve started
 
 
 def load_or_create_login(base_dir: Path) -> lss.Login:
@@ -48,6 +49,11 @@ def start_local(workdir: str | Path, ls_bin: str | Path | None = None,
     # Absolute: the folder is both Label Studio's data dir setting and its working directory,
     # and a relative path would be resolved twice (a stray nested database).
     base = Path(workdir).resolve() / "label-studio"
+    url = already_running(base)
+    if url is not None:
+        raise UserError(f"{base}: a Label Studio of this work dir already runs at {url}; open "
+                        "it in your browser, or stop that serve (Ctrl-C) before starting "
+                        "another (two servers on one database can lose work).")
     binary = lss.find_ls_bin(ls_bin)
     base.mkdir(parents=True, exist_ok=True)
     login = load_or_create_login(base)
@@ -55,7 +61,24 @@ def start_local(workdir: str | Path, ls_bin: str | Path | None = None,
         console.info("first start: initialising Label Studio in "
                      f"{base} (about a minute)…")
         lss.init_data_dir(binary, base, login)
-    return lss.start(binary, base, login, port)
+    server = lss.start(binary, base, login, port)
+    atomic_write_text(base / RUNNING_FILE,
+                      json.dumps({"pid": server.process.pid, "url": server.url}) + "\n")
+    return server
+
+
+def already_running(base: Path) -> str | None:
+    """The URL of a live server started on this data dir (its process alive and answering)."""
+    import httpx
+
+    try:
+        raw = json.loads((base / RUNNING_FILE).read_text(encoding="utf-8"))
+        os.kill(int(raw["pid"]), 0)
+        if httpx.get(f"{raw['url']}/health", timeout=2).status_code == 200:
+            return str(raw["url"])
+    except (OSError, ValueError, KeyError, TypeError, httpx.HTTPError):
+        pass  # no record, a stale one (the process is gone), or not answering
+    return None
 
 
 def contributor_for(workdir: str | Path, agree: bool) -> contributor.Contributor:
@@ -125,6 +148,7 @@ def serve(workdir: str | Path, ls_bin: str | Path | None = None, port: int | Non
         return 0
     finally:
         server.stop()
+        (server.base_dir / RUNNING_FILE).unlink(missing_ok=True)
         for s, handler in previous.items():
             signal.signal(s, handler)
         console.info("Label Studio stopped.")
