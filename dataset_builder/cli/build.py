@@ -23,8 +23,17 @@ import click
               show_default=True, help="Where extraction runs (ray: RAY_ADDRESS or local Ray).")
 @click.option("--delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="Seconds between requests to an HTTP mirror.")
+@click.option("--definition", type=click.Path(path_type=Path), default=None,
+              help="The corpus definition [default: data/selection.yaml].")
+@click.option("--splits", "splits_path", type=click.Path(path_type=Path), default=None,
+              help="The committed splits file [default: splits/splits.csv].")
+@click.option("--works-csv", type=click.Path(path_type=Path), default=None,
+              help="Where the list of works considered goes [default: data/works.csv].")
+@click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
+              help="Annotation pull files to aggregate [default: data/annotations/].")
 def build(mirror: str, out: Path, date: str | None, workdir: Path, workers: int,
-          executor: str, delay: float) -> None:
+          executor: str, delay: float, definition: Path | None, splits_path: Path | None,
+          works_csv: Path | None, annotations_dir: Path | None) -> None:
     """Build the corpus: select the books of data/selection.yaml from the mirror's catalogue,
     collect, extract, aggregate data/annotations/, validate, split (splits/splits.csv),
     release into --out and verify. Writes data/works.csv (every book considered and its
@@ -35,7 +44,9 @@ def build(mirror: str, out: Path, date: str | None, workdir: Path, workers: int,
     from dataset_builder.corpus import build_corpus
 
     s = build_corpus(mirror, out, date=date, workdir=workdir, workers=workers,
-                     executor=executor, delay=delay)
+                     executor=executor, delay=delay, definition=definition,
+                     splits_path=splits_path, works_csv=works_csv,
+                     annotations_dir=annotations_dir)
     table = Table(title=f"Corpus {s.version}" + (f" — {s.release}" if s.release else
                                                  " — not released"))
     table.add_column("")
