@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dataset_builder import console
-from dataset_builder.corpus.meter import Measure, Meter, workers_peak_mb
+from dataset_builder.corpus.meter import Measure, Meter
 from dataset_builder.corpus.selection import Candidate, load_definition, select_catalogue
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_json, atomic_write_text
@@ -51,7 +51,6 @@ class BuildSummary:
     release: Path | None = None
     loaded: dict[str, dict[str, int]] = field(default_factory=dict)
     stages: dict[str, Measure] = field(default_factory=dict)
-    workers_peak_mb: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -76,7 +75,7 @@ class BuildSummary:
             ("annotations", f"{self.annotations:,}"),
             ("failed", f"{len(self.failed):,}"),
             ("time", f"{self.seconds:,.1f} s"),
-            ("peak memory", f"{self.peak_mb:,.0f} MB (workers {self.workers_peak_mb:,.0f} MB)"),
+            ("peak memory (all processes)", f"{self.peak_mb:,.0f} MB"),
         ]
 
 
@@ -120,16 +119,20 @@ def build_corpus(
     works_csv: str | Path | None = None,
     annotations_dir: str | Path | None = None,
     delay: float = 2.0,
+    until: str = "verify",
 ) -> BuildSummary:
     """Build the corpus release of the committed definition from ``mirror`` into ``out``.
 
     ``definition``, ``splits_path``, ``works_csv`` and ``annotations_dir`` default to the
     committed ``data/selection.yaml``, ``splits/splits.csv``, ``data/works.csv`` and
     ``data/annotations/``. Returns the summary; ``summary.ok`` is False if any book failed
-    (then nothing is released and the splits file is left as it was).
+    (then nothing is released and the splits file is left as it was). ``until="extract"``
+    stops after extraction (benchmarks), writing neither works.csv nor splits nor a release.
     """
     from dataset_builder.release.build import _check_date
 
+    if until not in ("extract", "verify"):
+        raise UserError(f"until={until!r}: expected 'extract' or 'verify'.")
     mirror, out, root = str(mirror), Path(out), Path(workdir)
     if date:
         date = _check_date(date)
@@ -151,6 +154,8 @@ def build_corpus(
     candidates = stage(1, "select", lambda: _select(mirror, root, spec, summary, delay))
     outcomes = stage(2, "collect", lambda: _collect(mirror, root, candidates, summary, delay))
     per_work = stage(3, "extract", lambda: _extract(root, workers, executor, summary))
+    if until == "extract":
+        return summary
     for work_id, n in per_work.items():
         if outcomes.get(work_id, ("",))[0] == NO_PASSAGE and n:
             outcomes[work_id] = (INCLUDED, "")
@@ -166,7 +171,6 @@ def build_corpus(
         summary.release = stage(7, "release", lambda: _release(
             spec.version, corpus, out, splits_path, date))
         summary.loaded = stage(8, "verify", lambda: _verify(out))
-    summary.workers_peak_mb = workers_peak_mb()
     return summary
 
 
