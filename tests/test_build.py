@@ -71,8 +71,8 @@ def tmp(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _build(tmp: Path, mirror: str, out: str, work: str = "w") -> Result:
-    return CliRunner().invoke(main, _args(tmp, mirror, out, work))
+def _build(tmp: Path, mirror: str, out: str, work: str = "w", *more: str) -> Result:
+    return CliRunner().invoke(main, [*_args(tmp, mirror, out, work), *more])
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -127,6 +127,7 @@ def test_build_releases_the_definition_byte_identically_and_resumes(tmp: Path) -
     again = _build(tmp, mirror, "r2")
     assert again.exit_code == 0, again.output
     assert "unchanged since the last build" in again.stderr
+    assert ": 0 collected, 9 unchanged, 0 failed" in again.stderr  # not even read again
     assert _files(tmp / "r2") == _files(release)
     assert pd.read_csv(tmp / "splits.csv").equals(splits)
 
@@ -152,7 +153,7 @@ def test_bad_inputs_one_line_each_no_release_and_splits_untouched(tmp: Path) -> 
     splits = "work_id,split,version\ngutenberg:990001,test,0.1.0\n"
     (tmp / "splits.csv").write_text(splits, encoding="utf-8")
 
-    result = _build(tmp, str(mirror), "rel")
+    result = _build(tmp, str(mirror), "rel", "w", "--workers", "2")  # cleaned in 2 processes
     assert result.exit_code == 1, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2, errors
@@ -174,6 +175,7 @@ def test_bad_inputs_one_line_each_no_release_and_splits_untouched(tmp: Path) -> 
                     mirror / "cache/epub/990005/pg990005.txt")
     fixed = _build(tmp, str(mirror), "rel")
     assert fixed.exit_code == 0, fixed.output
+    assert ": 1 collected, 8 unchanged, 0 failed" in fixed.stderr  # only the fixed book
     kept = pd.read_csv(tmp / "splits.csv").set_index("work_id")
     assert kept.loc["gutenberg:990001", "split"] == "test"
     released = pd.read_parquet(next((tmp / "rel/data/works").glob("*"))).set_index("work_id")

@@ -5,7 +5,7 @@ Gutenberg's own layout: ``cache/epub/<N>/pg<N>.txt``, ``cache/epub/<N>/pg<N>.rdf
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -142,11 +142,11 @@ def _load_catalog(
     return entries
 
 
-def _read_rdf(n: int, source: Mirror, report: CollectReport) -> RdfRecord | None:
+def _read_rdf(n: int, source: Mirror, warn: Callable[[str], None]) -> RdfRecord | None:
     where = source.describe(rdf_path(n))
     data = source.read(rdf_path(n))
     if data is None:
-        report.warn(
+        warn(
             f"gutenberg:{n}: no RDF record at {where}; using the catalogue metadata "
             "(licence 'unknown' until the RDF is available)."
         )
@@ -155,20 +155,17 @@ def _read_rdf(n: int, source: Mirror, report: CollectReport) -> RdfRecord | None
         return parse_rdf(data, where)
     except UserError as exc:
         source.forget(rdf_path(n))
-        report.warn(f"gutenberg:{n}: {exc} Using the catalogue metadata.")
+        warn(f"gutenberg:{n}: {exc} Using the catalogue metadata.")
         return None
 
 
-def collect_book(
-    n: int,
-    entry: CatalogEntry | None,
-    source: Mirror,
-    store: WorkStore,
-    report: CollectReport,
-) -> bool:
+def read_book(
+    n: int, entry: CatalogEntry | None, source: Mirror, warn: Callable[[str], None]
+) -> tuple[dict[str, Any], str]:
+    """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
     if entry is None:
-        report.warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
-    rdf = _read_rdf(n, source, report)
+        warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
+    rdf = _read_rdf(n, source, warn)
     kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
     if kind and kind.lower() != "text":
         raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
@@ -184,7 +181,19 @@ def collect_book(
         source.forget(text_path(n))  # e.g. an HTML error page served as the text
         raise
     header = parse_header(data[:HEAD_BYTES].decode(cleaned.encoding, errors="replace"))
-    return store.put(_metadata(n, entry, rdf, header), cleaned.text)
+    return _metadata(n, entry, rdf, header), cleaned.text
+
+
+def collect_book(
+    n: int,
+    entry: CatalogEntry | None,
+    source: Mirror,
+    store: WorkStore,
+    report: CollectReport,
+) -> bool:
+    """Read book ``n`` and store it; True if its row or text changed."""
+    meta, text = read_book(n, entry, source, report.warn)
+    return store.put(meta, text)
 
 
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
