@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dataset_builder.errors import UserError
@@ -101,9 +101,13 @@ def parse_catalog(
     return entries, warnings
 
 
-def iter_catalog(data: bytes, where: str = "pg_catalog.csv") -> Iterator[CatalogEntry | str]:
+def iter_catalog(
+    data: bytes, where: str = "pg_catalog.csv",
+    keep: Callable[[dict[str, str]], bool] | None = None,
+) -> Iterator[CatalogEntry | str]:
     """The rows of the catalogue feed one by one, or a warning for a row without a number;
-    a caller that keeps only the rows it selects holds one row at a time."""
+    a caller that keeps only the rows it selects holds one row at a time. ``keep`` is a cheap
+    test on the raw row: the rows it rejects are skipped before they are parsed."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -121,6 +125,8 @@ def iter_catalog(data: bytes, where: str = "pg_catalog.csv") -> Iterator[Catalog
     end_of_previous = reader.line_num  # the header's last line
     for row in reader:
         line, end_of_previous = end_of_previous + 1, reader.line_num  # first line of the row
+        if keep is not None and not keep(row):
+            continue
         raw_id = (row.get("Text#") or "").strip()
         if not raw_id.isdigit():
             yield f"{where} line {line}: Text# {raw_id!r} is not a number; row ignored."
