@@ -96,8 +96,9 @@ def test_build_releases_the_definition_byte_identically_and_resumes(tmp: Path) -
     assert manifest["human_annotations"] == 0
     assert "No human annotation exists yet" in manifest["annotation_status"]
     assert "No human annotation exists yet" in (release / "README.md").read_text()
-    assert "No human annotation exists yet" in json.loads(
-        (release / "croissant.json").read_text())["description"]
+    croissant = json.loads((release / "croissant.json").read_text())
+    assert "No human annotation exists yet" in croissant["description"]
+    assert croissant["rai:annotationsPerItem"].startswith("None yet")
     assert set(manifest["configs"]) == {"passages", "works", "characters"}
     passages = pd.concat(pd.read_parquet(p) for p in (release / "data/passages").glob("*"))
     assert passages["persona"].isna().all() and passages["ai_present"].isna().all()

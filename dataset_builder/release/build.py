@@ -244,6 +244,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
                                bibtex, features)
     if notice:
         meta["description"] = f"{notice} {meta.get('description', '')}".strip()
+        meta["rai:annotationsPerItem"] = "None yet: no passage has a human annotation."
     atomic_write_json(folder / "croissant.json", meta)
 
     manifest = {
