@@ -330,9 +330,11 @@ def test_http_persistent_faults_fail_cleanly_then_rerun_resumes(tmp_path: Path) 
         assert sorted(rerun.collected) == ["gutenberg:880001", "gutenberg:880002",
                                            "gutenberg:880004", "gutenberg:880005"]
         new = {k: v - before.get(k, 0) for k, v in server.counts.items() if v != before.get(k)}
-    # only what was missing is fetched again (the 880005 RDF now exists; 880404 is still gone)
+    # only what was missing is fetched again (the 880005 RDF now exists; 880404 is still gone;
+    # the RDF of a book whose text failed to download was never asked for)
     assert new == {
         "cache/epub/880001/pg880001.txt": 1, trunc: 1, "cache/epub/880004/pg880004.txt": 1,
+        "cache/epub/880002/pg880002.rdf": 1, "cache/epub/880004/pg880004.rdf": 1,
         "cache/epub/880005/pg880005.rdf": 1, "cache/epub/880404/pg880404.txt": 1,
     }
 

@@ -163,18 +163,19 @@ def read_book(
     n: int, entry: CatalogEntry | None, source: Mirror, warn: Callable[[str], None]
 ) -> tuple[dict[str, Any], str]:
     """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
-    if entry is None:
-        warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
-    rdf = _read_rdf(n, source, warn)
-    kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
-    if kind and kind.lower() != "text":
-        raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
+    # The text first: a book the mirror lacks costs one request and no warning about its RDF.
     data = source.read(text_path(n))
     if data is None:
         raise NotInMirror(
             f"{source.describe(text_path(n))}: not found on the mirror; check the id "
             "(no plain-text edition?) or the mirror."
         )
+    if entry is None:
+        warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
+    rdf = _read_rdf(n, source, warn)
+    kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
+    if kind and kind.lower() != "text":
+        raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
     try:
         cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
     except UserError:
