@@ -18,7 +18,7 @@ import click
 @click.option("--workdir", "-w", type=click.Path(path_type=Path), default=Path("work/corpus"),
               show_default=True, help="Keeps every stage's output; a rerun resumes from it.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Extraction processes.")
+              help="Processes that clean books (local mirror) and extract passages.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
               show_default=True, help="Where extraction runs (ray: RAY_ADDRESS or local Ray).")
 @click.option("--delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
