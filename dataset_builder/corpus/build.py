@@ -10,10 +10,6 @@ split and the release (nothing partial is released) with a non-zero exit.
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import hashlib
-import io
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,19 +17,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dataset_builder import console
+from dataset_builder.corpus.collect import collect_selected, digest, is_local
 from dataset_builder.corpus.meter import Measure, Meter
 from dataset_builder.corpus.selection import Candidate, load_definition, select_catalogue
+from dataset_builder.corpus.works_list import INCLUDED, NO_PASSAGE, write_works_csv
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_write_json, atomic_write_text
+from dataset_builder.io import atomic_write_json
 from dataset_builder.paths import project_file
 
-WORKS_CSV = "data/works.csv"
-WORKS_COLUMNS = ("work_id", "title", "selected_by", "outcome", "passages", "note")
 STAGES = ("select", "collect", "extract", "annotations", "validate", "split", "release",
           "verify")
-INCLUDED, NO_PASSAGE, ABSENT, FAILED, EXCLUDED = (
-    "included", "excluded: no passage", "excluded: not in mirror", "failed",
-    "excluded by reviewer")
 T = TypeVar("T")
 
 
@@ -80,16 +73,8 @@ class BuildSummary:
         ]
 
 
-def default_works_csv() -> Path:
-    return project_file(WORKS_CSV)
-
-
-def _is_local_mirror(mirror: str) -> bool:
-    return not mirror.startswith(("http://", "https://"))
-
-
 def _check_mirror(mirror: str) -> None:
-    if not _is_local_mirror(mirror):
+    if not is_local(mirror):
         return
     root = Path(mirror)
     if not root.is_dir():
@@ -153,8 +138,12 @@ def build_corpus(
         return result
 
     candidates = stage(1, "select", lambda: _select(mirror, root, spec, summary, delay))
-    outcomes = stage(2, "collect",
-                     lambda: _collect(mirror, root, candidates, summary, delay, workers))
+    collected = stage(2, "collect",
+                      lambda: collect_selected(mirror, root, candidates, delay, workers))
+    outcomes = collected.outcomes
+    summary.present, summary.collected = collected.present, collected.collected
+    summary.failed += collected.failed
+    summary.warnings += collected.warnings
     per_work = stage(3, "extract", lambda: _extract(root, workers, executor, summary))
     if until == "extract":
         return summary
@@ -164,7 +153,7 @@ def build_corpus(
     corpus = stage(4, "annotations",
                    lambda: _assemble(root, per_work, annotations_dir, summary))
     stage(5, "validate", lambda: _validate(corpus))
-    _write_works_csv(works_csv, candidates, outcomes, per_work, mirror)
+    write_works_csv(works_csv, candidates, outcomes, per_work)
     if summary.failed:
         console.problem(f"{len(summary.failed)} book(s) failed; nothing was released and the "
                         "splits file was not changed. Fix the inputs named above and rerun.")
@@ -201,165 +190,6 @@ def _select(mirror: str, root: Path, spec: Any, summary: BuildSummary,
     return candidates
 
 
-def _collect(mirror: str, root: Path, candidates: dict[int, Candidate],
-             summary: BuildSummary, delay: float, workers: int) -> dict[str, tuple[str, str]]:
-    """Collect every selected book the mirror has; (outcome, note) per work id."""
-    from dataset_builder.collect.gutenberg import text_path
-    from dataset_builder.collect.works import CollectReport, WorkStore
-
-    outcomes: dict[str, tuple[str, str]] = {}
-    wanted = [c for c in candidates.values() if c.excluded is None]
-    for c in candidates.values():
-        if c.excluded is not None:
-            outcomes[c.work_id] = (EXCLUDED, c.excluded)
-    local = Path(mirror) if _is_local_mirror(mirror) else None
-    if local is not None:  # a stat per book, instead of a failed read each
-        for c in wanted:
-            if not (local / text_path(c.n)).is_file():
-                outcomes[c.work_id] = (ABSENT, "")
-        wanted = [c for c in wanted if c.work_id not in outcomes]
-    store = WorkStore(root)
-    dropped = store.keep_only({c.work_id for c in wanted})
-    if dropped:
-        console.info(f"      {len(dropped)} work(s) no longer selected dropped from the work dir")
-    report = CollectReport()
-
-    def done(c: Candidate, changed: bool) -> None:
-        (report.collected if changed else report.skipped).append(c.work_id)
-        outcomes[c.work_id] = (NO_PASSAGE, "")  # until extract finds a passage
-        c.title = c.title or str(store.rows[c.work_id]["title"])
-
-    def failed(c: Candidate, exc: UserError) -> None:
-        from dataset_builder.collect.gutenberg import NotInMirror
-
-        if isinstance(exc, NotInMirror):
-            outcomes[c.work_id] = (ABSENT, "")
-            return
-        report.fail(c.work_id, str(exc))
-        outcomes[c.work_id] = (FAILED, _portable(str(exc), mirror))
-
-    if local is not None:
-        _collect_local(local, root, wanted, store, workers, done, failed, report)
-    else:
-        _collect_remote(mirror, root, wanted, store, delay, done, failed, report)
-    summary.present = sum(1 for o, _ in outcomes.values() if o not in (ABSENT, EXCLUDED))
-    summary.collected = len(report.collected) + len(report.skipped)
-    summary.failed += report.failed
-    summary.warnings += len(report.warnings)
-    console.info(f"      {summary.present:,} present in the mirror: {len(report.collected)} "
-                 f"collected, {len(report.skipped)} unchanged, {len(report.failed)} failed")
-    return outcomes
-
-
-_SAVE_EVERY = 1000  # books between saves of works.parquet and the collect stamp
-
-
-def _collect_remote(mirror: str, root: Path, wanted: list[Candidate], store: Any,
-                    delay: float, done: Callable[[Candidate, bool], None],
-                    failed: Callable[[Candidate, UserError], None], report: Any) -> None:
-    """An HTTP mirror: one polite request at a time (the raw cache makes reruns cheap)."""
-    from dataset_builder.collect.gutenberg import collect_book
-    from dataset_builder.collect.mirror import open_mirror
-
-    source = open_mirror(mirror, root, delay=delay)
-    try:
-        for c in console.track(wanted, "collect", total=len(wanted)):
-            try:
-                done(c, collect_book(c.n, c.entry, source, store, report))
-            except UserError as exc:
-                failed(c, exc)
-    finally:
-        store.save()  # what was collected survives an interruption
-        source.close()
-
-
-def _book_key(local: Path, c: Candidate) -> str:
-    """What a local book's collection depends on: its files' size and mtime, its row."""
-    from dataset_builder.collect.gutenberg import rdf_path, text_path
-
-    parts = []
-    for rel in (text_path(c.n), rdf_path(c.n)):
-        try:
-            st = (local / rel).stat()
-            parts.append(f"{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append("-")
-    row = repr(dataclasses.replace(c.entry, line=0)) if c.entry else "-"
-    parts.append(hashlib.sha256(row.encode()).hexdigest()[:16])
-    return "/".join(parts)
-
-
-def _collect_local(local: Path, root: Path, wanted: list[Candidate], store: Any, workers: int,
-                   done: Callable[[Candidate, bool], None],
-                   failed: Callable[[Candidate, UserError], None], report: Any) -> None:
-    """A local mirror: books whose files and row are unchanged since the last build are
-    skipped unread; the others are cleaned in ``workers`` processes."""
-    import json
-
-    from dataset_builder.collect.mirror_pool import collect_local
-
-    code = sorted(Path(__file__).resolve().parent.parent.joinpath("collect").glob("*.py"))
-    stamp_path = root / ".build" / "collect.json"
-    stamp = {"code": _digest(code, "collect-v1"), "books": {}}
-    if stamp_path.is_file():
-        try:
-            old = json.loads(stamp_path.read_text(encoding="utf-8"))
-        except ValueError:
-            old = {}
-        if old.get("code") == stamp["code"]:
-            stamp["books"] = old.get("books", {})
-    keys = {c.work_id: _book_key(local, c) for c in wanted}
-    books: dict[str, str] = {k: v for k, v in stamp["books"].items()  # type: ignore[attr-defined]
-                             if k in keys}
-    stamp["books"] = books
-    todo = []
-    for c in wanted:
-        row = store.rows.get(c.work_id)
-        if books.get(c.work_id) == keys[c.work_id] and row is not None \
-                and (root / row["text_path"]).is_file():
-            done(c, False)
-        else:
-            books.pop(c.work_id, None)
-            todo.append(c)
-    by_n = {c.n: c for c in todo}
-
-    def save() -> None:
-        store.save()  # the rows first: the stamp never names a book whose row is not saved
-        atomic_write_json(stamp_path, stamp)
-
-    try:
-        results = collect_local(local, [(c.n, c.entry) for c in todo], root, workers)
-        for i, book in enumerate(console.track(results, "collect", total=len(todo)), 1):
-            c = by_n[book.n]
-            for warning in book.warnings:
-                report.warn(warning)
-            try:
-                if book.error is not None:
-                    raise book.error
-                assert book.meta is not None and book.stored is not None
-                done(c, store.put_stored(book.meta, book.stored))
-                books[c.work_id] = keys[c.work_id]
-            except UserError as exc:
-                failed(c, exc)
-            if i % _SAVE_EVERY == 0:
-                save()
-    finally:
-        save()
-
-
-def _portable(message: str, mirror: str) -> str:
-    """A failure note for the committed works list: the mirror's own path left out."""
-    return message.replace(mirror.rstrip("/") + "/", "").replace(mirror, "MIRROR")
-
-
-def _digest(paths: list[Path], extra: str) -> str:
-    h = hashlib.sha256(extra.encode())
-    for path in paths:
-        h.update(path.name.encode())
-        h.update(path.read_bytes() if path.is_file() else b"-")
-    return h.hexdigest()
-
-
 def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> dict[str, int]:
     """Passages per work id; skipped when the inputs are those of the last extraction."""
     import json
@@ -374,7 +204,7 @@ def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> 
     if not works.exists():
         raise UserError("no book of the selection could be collected; check --mirror.")
     code = sorted(Path(__file__).resolve().parent.parent.joinpath("extract").glob("*.py"))
-    inputs = _digest([works, catalogue_path(), *code], "extract-v1")
+    inputs = digest([works, catalogue_path(), *code], "extract-v1")
     stamp = root / ".build" / "extract.json"
     done = stamp.is_file() and passages.is_file() and \
         json.loads(stamp.read_text(encoding="utf-8")).get("inputs") == inputs
@@ -463,18 +293,3 @@ def _verify(out: Path) -> dict[str, dict[str, int]]:
     return load_release(out)
 
 
-def _write_works_csv(path: str | Path | None, candidates: dict[int, Candidate],
-                     outcomes: dict[str, tuple[str, str]], per_work: dict[str, int],
-                     mirror: str) -> Path:
-    """data/works.csv: every work considered, how it was selected, and its outcome."""
-    target = Path(path) if path is not None else default_works_csv()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(WORKS_COLUMNS)
-    for _n, c in sorted(candidates.items()):
-        outcome, note = outcomes.get(c.work_id, (ABSENT, ""))
-        title = " ".join(c.title.split())
-        writer.writerow([c.work_id, title, "; ".join(c.selected_by), outcome,
-                         per_work.get(c.work_id, 0), note])
-    atomic_write_text(target, buffer.getvalue())
-    return target
