@@ -48,7 +48,7 @@ def build(mirror: str, out: Path, date: str | None, workdir: Path, workers: int,
                      splits_path=splits_path, works_csv=works_csv,
                      annotations_dir=annotations_dir)
     table = Table(title=f"Corpus {s.version}" + (f" — {s.release}" if s.release else
-                                                 " — not released"))
+                                                 " — not released"), show_header=False)
     table.add_column("")
     table.add_column("", justify="right")
     for name, value in s.rows():
