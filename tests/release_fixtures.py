@@ -55,6 +55,7 @@ def works(n_works: int) -> pd.DataFrame:
             "subjects": ["Robots -- Fiction"],
             "source_url": f"file:///mirror/cache/epub/{990100 + i}/pg{990100 + i}.txt",
             "licence": "copyrighted" if i == 1 else "public-domain-us",
+            "released": f"{2000 + i}-01", "metadata_from": ["title:catalogue"],
             "sha256": sha256_text(text), "n_chars": len(text),
             "text_path": f"texts/{sha256_text(text)}.txt",
         })

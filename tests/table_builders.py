@@ -26,6 +26,8 @@ def works() -> pd.DataFrame:
         "subjects": [["Robots -- Fiction"], []],
         "source_url": ["file:///mirror/pg990001.txt", "file:///my-story.txt"],
         "licence": ["public-domain-us", "copyrighted"],
+        "released": ["2008-01-05", None],
+        "metadata_from": [["title:catalogue", "released:catalogue"], []],
         "sha256": [sha256_text(TEXT), sha256_text("x")],
         "n_chars": [len(TEXT), 1],
         "text_path": [f"texts/{sha256_text(TEXT)}.txt", f"texts/{sha256_text('x')}.txt"],

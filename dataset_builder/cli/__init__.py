@@ -41,6 +41,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
         "Restore withheld texts from your copy.",
     ),
     "demo": ("dataset_builder.cli.demo:demo", "Run the whole chain on the embedded sample."),
+    "build": (
+        "dataset_builder.cli.build:build",
+        "Build the corpus release from a Gutenberg mirror.",
+    ),
 }
 
 

@@ -206,6 +206,11 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
                 out.download[config] += sum((folder / "data" / config / f).stat().st_size
                                             for f in written.files)
             if not out.sizes[config]:
+                if config == "annotations" and frames.annotations.empty:
+                    # Before any human annotation: the config is left out, and the card,
+                    # release.json and Croissant say so (see no_annotation_notice).
+                    del out.sizes[config], out.data_files[config], out.download[config]
+                    continue
                 raise UserError(
                     f"config {config!r} would have no rows; check the work dir's tables.")
         out.found = [line for future in scans for line in future.result()]
@@ -220,6 +225,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     worker.submit(*stats.figure_data(frames, tax))  # drawn while the tables are written
     written = _write_tables(folder, frames, features)
     sizes, data_files, download = written.sizes, written.data_files, written.download
+    features = {c: f for c, f in features.items() if c in sizes}
     found = written.found
 
     figures = worker.result()
@@ -229,6 +235,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     cff = citation.stamped(citation.load_cff(citation_path), version, date)
     atomic_write_text(folder / "CITATION.cff", citation.cff_text(cff))
     bibtex = citation.bibtex(cff)
+    notice = no_annotation_notice(frames, str(cff.get("repository-code", "")))
 
     context = {f"stats.{k}": v for k, v in stats.compute(frames, tax).items()}
     context |= {f"figures.{k}": f"![{k.replace('_', ' ')}](assets/{k}.png)" for k in figures}
@@ -241,6 +248,8 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
              for c, s in sizes.items()]),
     }
     body = card.render(template_text, context, template_name)
+    if notice:
+        body = f"> **{notice}**\n\n{body.lstrip()}"
     n_passages = sum(n for n, _ in sizes["passages"].values())
     header = card.card_data(version, features, sizes, data_files, download, n_passages)
     atomic_write_text(folder / "README.md", card.readme(header, body))
@@ -248,12 +257,17 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     repo_url = f"https://huggingface.co/datasets/{repo_id}/tree/v{version}"
     meta = croissant.croissant(version, date, repo_url, str(cff.get("abstract", "")).strip(),
                                bibtex, features)
+    if notice:
+        meta["description"] = f"{notice} {meta.get('description', '')}".strip()
+        meta["rai:annotationsPerItem"] = "None yet: no passage has a human annotation."
     atomic_write_json(folder / "croissant.json", meta)
 
     manifest = {
         "version": version, "date": date, "repo_id": repo_id,
         "taxonomy_version": tax.version, "taxonomy_ids": _taxonomy_ids(tax),
         "configs": {c: {s: n for s, (n, _) in v.items()} for c, v in sizes.items()},
+        "human_annotations": len(frames.annotations),
+        **({"annotation_status": notice} if notice else {}),
     }
     atomic_write_json(folder / changelog.MANIFEST, manifest)
     previous_text = ""
@@ -271,6 +285,18 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
             + "\nRemove the value at its source (annotation notes, texts, the card) and rebuild."
         )
     checksums.write(folder)
+
+
+def no_annotation_notice(frames: ReleaseFrames, repository: str) -> str:
+    """The plain statement a release without any human annotation carries, else ''."""
+    if not frames.annotations.empty:
+        return ""
+    return ("No human annotation exists yet: every label column (ai_present, persona, traits, "
+            "stance, outcome, role_model and their agreement) is null, and there is no "
+            "`annotations` config. The extractor's machine suggestions (score, evidence, "
+            "character_ids) are kept apart from human labels. To contribute labels, follow "
+            f"CONTRIBUTING.md in {repository or 'the repository'}; the next minor version "
+            "carries them.")
 
 
 def release_summary(folder: Path) -> str:

@@ -99,6 +99,8 @@ def works_features() -> Features:
         "subjects": List(Value("string")),
         "source_url": Value("string"),
         "licence": Value("string"),
+        "released": Value("string"),
+        "metadata_from": List(Value("string")),
         "text_withheld": Value("bool"),
         "sha256": Value("string"),
         "n_chars": Value("int64"),
