@@ -202,8 +202,12 @@ def test_not_a_mirror_out_exists_and_bad_definition_are_one_line(tmp: Path) -> N
     assert not (tmp / "w").exists() and not (tmp / "works.csv").exists()
 
 
-def test_annotations_in_the_annotations_dir_are_aggregated_and_released(tmp: Path) -> None:
+def test_annotations_in_the_annotations_dir_are_aggregated_and_released(
+        tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataset_builder.annotate.pull import import_export
+
+    # a release refuses pseudonyms made with the public demo key
+    monkeypatch.setenv("FAIP_PSEUDONYM_KEY", "build-test-project-key")
 
     (tmp / "selection.yaml").write_text(
         "version: 0.1.0\nlanguages: [en]\nsubjects: []\nbookshelves: []\nadditions:\n"
