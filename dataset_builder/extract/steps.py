@@ -163,9 +163,13 @@ class Detect(PerWorkStep):
     def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
         if self._matcher is None:
             self._matcher = _matcher(self.names)
-        item.hits = self._matcher.find(item.text or "", item.work_id, item.raw)
-        item.raw = None
+        detection = self._matcher.scan(item.text or "", item.work_id, item.raw)
+        item.hits, item.raw = detection.hits, None
         stats.add("hits", len(item.hits))
+        note = detection.limits_note(item.work_id)
+        if note is not None:  # the work goes on with the hits found within the limits
+            stats.add("works_capped")
+            problems.append(Problem(item.work_id, note))
         return bool(item.hits)
 
 
