@@ -104,7 +104,8 @@ def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict
 
 
 def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
-    """The extractor's guess: AI present, with an ai_mention span per evidence hit."""
+    """The extractor's guess: AI present, its predicted role, and an ai_mention span per
+    evidence hit."""
     text = row["text"]
     result: list[dict[str, Any]] = [{
         "id": "ai_present", "from_name": "ai_present", "to_name": TEXT_KEY, "type": "choices",
@@ -116,6 +117,10 @@ def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
                 "id": f"ev{i}", "from_name": SPAN_FIELD, "to_name": TEXT_KEY, "type": "labels",
                 "value": {"start": start, "end": end, "text": text[start:end],
                           "labels": ["ai_mention"]}})
+    role = row.get("predicted_ai_role")
+    if isinstance(role, str):  # pre-filled, shown once the annotator confirms an AI is present
+        result.append({"id": "ai_role", "from_name": "ai_role", "to_name": TEXT_KEY,
+                       "type": "choices", "value": {"choices": [role]}})
     score = row.get("score")
     return {"model_version": MODEL_VERSION, "result": result,
             "score": None if score is None or score != score else float(score)}

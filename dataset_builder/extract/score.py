@@ -35,6 +35,15 @@ def subject_prior(subjects: Sequence[str]) -> bool:
     return any(cue in text for cue in AI_SUBJECT_CUES)
 
 
+def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
+    """The extractor's guess of ``ai_role`` for a kept window from its clean hits: an AI term
+    or name that acts (speaks, decides) or a named AI makes it ``character``; several
+    mentions without action ``discussed``; a lone mention ``background``."""
+    if any(h.kind != "lexicon" for h in clean) or any(acts(text, h) for h in clean):
+        return "character"
+    return "discussed" if len(clean) > 1 else "background"
+
+
 def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
     """The score of the window ``text[start:end]`` holding ``hits``."""
     clean = [h for h in hits if not h.negative]

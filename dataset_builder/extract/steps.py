@@ -18,7 +18,12 @@ from typing import Any, Protocol
 
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
-from dataset_builder.extract.score import max_negated_score, score_window, subject_prior
+from dataset_builder.extract.score import (
+    max_negated_score,
+    predict_role,
+    score_window,
+    subject_prior,
+)
 from dataset_builder.io import sha256_bytes, sha256_text
 
 
@@ -242,6 +247,7 @@ class Score(PerWorkStep):
                 ],
                 "character_ids": sorted({h.character_id for h in clean if h.character_id}),
                 "duplicate_of": None,
+                "predicted_ai_role": predict_role(clean, text, window.start, window.end),
             }
 
 
