@@ -132,10 +132,10 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
 
 
 @pytest.mark.parametrize(("text", "role"), [
-    ('"Open the hatch," said the robot. The robot waited by the door.', "character"),
-    ("Nobody knew what the robot was for. The robot had been in the cellar for years.",
-     "discussed"),
-    ("She crossed the square past a robot and went into the bank.", "background"),
+    ('"Open the hatch," said the robot.', "character"),
+    ("The robot stood in the cellar. The robot had been there for years.", "character"),
+    ("She crossed the square past a robot and went into the bank.", "discussed"),
+    ("People in the town had never trusted robots. Robots took their work.", "discussed"),
 ])
 def test_the_extractor_predicts_a_role(text: str, role: str) -> None:
     hits = [h for h in Matcher().find(text, "local:x") if not h.negative]

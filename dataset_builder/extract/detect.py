@@ -10,6 +10,7 @@ boundaries and given context flags from the few hundred characters around it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,10 +27,12 @@ INTRODUCED = "introduced_name"
 
 # Flags that mark a hit as probably not an artificial mind.
 NEGATIVE_FLAGS = frozenset(
-    {"metaphor", "mechanism", "human_computer", "tool", "nickname", "heading"}
+    {"metaphor", "mechanism", "human_computer", "tool", "nickname", "heading", "unintroduced",
+     "simile", "list", "device"}
 )
 
 _CONTEXT = 240  # characters looked at on each side of a hit for cues
+_NAME_SCOPE = 400  # a name this close to an AI term is presented as an AI there
 _CATALOGUE_WEIGHT = 0.6
 _INTRODUCED_WEIGHT = 0.5
 MAX_WEIGHT = max(*lx.LEXICON.values(), _CATALOGUE_WEIGHT, _INTRODUCED_WEIGHT)
@@ -126,6 +129,7 @@ class Matcher:
             names = find_names(text, introduced, raw, limits, detection)
             flag_context(text, names)
             hits = _drop_nested(hits + names)
+        scope_names(hits)
         detection.hits = hits
         return detection
 
@@ -292,6 +296,31 @@ def _drop_nested(hits: list[Hit]) -> list[Hit]:
     return kept
 
 
+def scope_names(hits: list[Hit], reach: int = _NAME_SCOPE) -> None:
+    """Flag an introduced name's occurrences before the book first presents it as an AI.
+
+    A name the book introduces ("the robot, Jerry,") counts from its first occurrence within
+    ``reach`` characters of an AI term that is not itself negated; earlier the reader has not
+    been told it is a machine (a man of that name may be human until his mind is moved into a
+    robot), so those occurrences are ``unintroduced``. Catalogue names are left alone: the
+    catalogue decides who is an AI (the codebook's reading of single passages differs for
+    stories that reveal a machine only at the end, and benchmarks/README.md says what that
+    costs). ``hits`` are in text order.
+    """
+    terms = [h.start for h in hits if h.kind == LEXICON and not h.negative]
+    first: dict[str, int] = {}
+    for hit in hits:
+        if hit.kind != INTRODUCED or hit.negative or hit.term.lower() in first:
+            continue
+        i = bisect.bisect_left(terms, hit.start)
+        if (i > 0 and hit.start - terms[i - 1] <= reach) or (
+                i < len(terms) and terms[i] - hit.start <= reach):
+            first[hit.term.lower()] = hit.start
+    for hit in hits:
+        if hit.kind == INTRODUCED and hit.start < first.get(hit.term.lower(), -1):
+            hit.flags.add("unintroduced")
+
+
 def introduced_names(text: str, hits: list[Hit]) -> dict[str, str]:
     """Names the book attaches to a lexicon term: "the robot, Jerry," / "Jerry, the robot"."""
     names: dict[str, str] = {}
@@ -376,12 +405,34 @@ def _is_metaphor(text: str, hit: Hit) -> bool:
     return maybe_metaphor(window) and bool(lx.METAPHOR_BEFORE.search(window))
 
 
+def _is_computer(hit: Hit) -> bool:
+    return hit.term[:1] in "cC" and hit.term.lower().startswith("computer")
+
+
+def _is_simile(text: str, hit: Hit) -> bool:
+    window = text[max(0, hit.start - 50):hit.start]
+    lowered = window.lower()
+    return any(k in lowered for k in lx.SIMILE_KEYS) and bool(lx.SIMILE_BEFORE.search(window))
+
+
+def _in_list(text: str, hit: Hit) -> bool:
+    if hit.term.lower() not in lx.PLURAL_TERMS or text.rfind(",", hit.start - 4, hit.start) < 0:
+        return False  # every list form below has a comma just before the term
+    lo = max(0, hit.start - 80)
+    if lx.LIST_BEFORE.search(text, lo, hit.start):
+        return True
+    return bool(lx.LIST_AROUND_BEFORE.search(text, lo, hit.start)
+                and lx.LIST_AROUND_AFTER.match(text, hit.end, hit.end + 40))
+
+
 def acts(text: str, hit: Hit) -> bool:
-    """Whether the hit speaks, thinks or decides ("the robot said", "asked Tik-Tok").
+    """Whether the hit speaks, thinks or decides ("the robot said", "asked Tik-Tok"); a
+    computer that only "calculated" does not.
 
     Asked by the scorer only for clean hits, and only until one in a window acts: most hits
     never need it."""
-    if lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40):
+    after = lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40)
+    if after is not None and not (_is_computer(hit) and lx.TOOL_VERBS.search(after.group())):
         return True
     lo = max(0, hit.start - 30)
     return maybe_agency_before(text[lo:hit.start]) and bool(
@@ -458,10 +509,18 @@ def flag_context(text: str, hits: list[Hit]) -> None:
                 hit.flags.add("human_computer")
             if hit.term.lower() in nicknames and any(c.isupper() for c in hit.term):
                 hit.flags.add("nickname")
-            if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
-                lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 20), hit.start)
+            if _is_computer(hit) and (
+                lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 60), hit.start)
                 or lx.TOOL_COMPUTER_AFTER.match(text, hit.end, hit.end + 20)
             ):
                 hit.flags.add("tool")
+            if _is_simile(text, hit):
+                hit.flags.add("simile")
+            if _in_list(text, hit):
+                hit.flags.add("list")
+            term = hit.term.lower()
+            if (term in lx.DEVICE_TERMS and lx.DEVICE_AFTER.match(text, hit.end, hit.end + 20)
+                    or term in lx.WEAPON_TERMS and lx.WEAPON_CUES.search(ctx)):
+                hit.flags.add("device")
         if _in_heading(text, hit):
             hit.flags.add("heading")

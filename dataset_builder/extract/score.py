@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dataset_builder.extract.detect import Hit, acts
-from dataset_builder.extract.lexicon import AI_SUBJECT_CUES
+from dataset_builder.extract.lexicon import AI_SUBJECT_CUES, PLURAL_TERMS
 
 _PER_EXTRA_HIT = 0.06
 _MAX_EXTRA_HITS = 4
@@ -36,12 +36,17 @@ def subject_prior(subjects: Sequence[str]) -> bool:
 
 
 def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
-    """The extractor's guess of ``ai_role`` for a kept window from its clean hits: an AI term
-    or name that acts (speaks, decides) or a named AI makes it ``character``; several
-    mentions without action ``discussed``; a lone mention ``background``."""
-    if any(h.kind != "lexicon" for h in clean) or any(acts(text, h) for h in clean):
+    """The extractor's guess of ``ai_role`` for a kept window from its clean hits.
+
+    An AI term or name that acts (speaks, decides) makes it ``character``; so do several
+    mentions of one AI (a robot named again and again is usually on stage). A lone mention,
+    or only plural terms ("robots" as a kind), without action reads as ``discussed``. Chosen
+    on the development labels of benchmarks/shelf_labels.tsv, where ``background`` is rare.
+    """
+    if any(acts(text, h) for h in clean):
         return "character"
-    return "discussed" if len(clean) > 1 else "background"
+    singular = [h for h in clean if h.kind != "lexicon" or h.term.lower() not in PLURAL_TERMS]
+    return "character" if len(clean) > 1 and singular else "discussed"
 
 
 def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
