@@ -56,7 +56,8 @@ METAPHOR_BEFORE = re.compile(
 MECHANISM_CUES = re.compile(
     r"\b(?:clockwork toy|music[- ]box|musical box|steam[- ]engine|wind(?:ing)?[- ]up toy|"
     r"mechanical toy|toy (?:soldier|automaton)|cuckoo[- ]clock|watch-?maker|jack-?in-the-box|"
-    r"player[- ]piano|barrel[- ]organ|mere mechanism)\b"
+    r"player[- ]piano|barrel[- ]organ|mere mechanism|collect(?:ing|ion|ions|or|ors) of automat\w*|"
+    r"collecting automat\w*)\b"
 )
 
 # Every alternative of MECHANISM_CUES contains one of these: a context with none of them
@@ -64,7 +65,7 @@ MECHANISM_CUES = re.compile(
 # Each is rare in prose: "toy" alone would let "destroy" through, "watch" every "watched".
 MECHANISM_KEYS = (
     "clockwork toy", "music", "steam", "up toy", "mechanical toy", "toy ", "cuckoo", "maker",
-    "in-the-box", "piano", "barrel", "mere mechanism",
+    "in-the-box", "piano", "barrel", "mere mechanism", "collect",
 )
 
 # "computer" as a person who computes (astronomers' computers, insurance clerks).
@@ -113,7 +114,9 @@ LIST_BEFORE = re.compile(r"(?:\b[\w'-]+(?:\s+[\w'-]+)?,\s+){2,}(?:and\s+|or\s+)?
 LIST_AROUND_BEFORE = re.compile(r"\b[\w'-]+,\s+(?:and\s+|or\s+)?$")
 LIST_AROUND_AFTER = re.compile(r",\s+(?:and\s+|or\s+)?[\w'-]+(?:,|\s+and\b|\s+or\b)")
 
-# "robot" naming a remote-controlled or automatic device ("a robot ship", "robot bombs").
+# "robot" naming a remote-controlled or automatic device ("a robot ship", "robot bombs"). Not
+# "robot body": a mind moved into one is a cyborg to the codebook, but the development labels
+# count the synthetic brain of such stories as an AI.
 DEVICE_AFTER = re.compile(
     r"[\s-]+(?:ships?|planes?|bombs?|missiles?|rockets?|guns?|craft|tanks?|probes?|"
     r"torpedo(?:es)?|drones?|mines?|controls?|controlled|operated|trucks?|cars?|freighters?)\b",
