@@ -442,3 +442,16 @@ def test_an_introduced_name_counts_once_the_book_presents_it_as_an_ai() -> None:
     names = [Name("Vane", "vane", "local:x")]
     hits = [h for h in Matcher(names).find(text, "local:x") if h.kind == "character"]
     assert len(hits) == 7 and not any(h.negative for h in hits)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("The computer chimed, relays snicked, and the ship slid into the dark.", False),
+    ("Two computers fouled in one day! Nobody at the bureau could say why.", False),
+    ("Nobody on Earth would trust a computer to make decisions about people.", True),
+    ("The computer said the course was clear.", True),
+])
+def test_a_window_of_computers_needs_a_mind_or_an_act(text: str, kept: bool) -> None:
+    from dataset_builder.extract.score import score_window
+
+    hits = Matcher().find(text, "local:x")
+    assert (score_window(hits, text, 0, len(text), prior=True) >= 0.5) is kept

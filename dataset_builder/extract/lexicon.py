@@ -148,6 +148,19 @@ AGENCY_VERBS = (
     "remembered|wondered|believed|felt|hoped|promised|lied|declared|announced|observed|"
     "protested|objected|laughed|smiled|calculated|computed|intended|chose|demanded|warned"
 )
+# Words that credit a computer with a mind or with the power to judge, looked for close to it:
+# "no computer is trustworthy to make decisions", "computer judgment", "Buster thinks". A
+# window whose only evidence is computers with none of these near them, and none acting, is a
+# computer used as a machine ("the computer chimed", "two computers fouled").
+MIND_CUES = re.compile(
+    r"\b(?:think\w*|thought|knows?|knew|judg\w*|decid\w*|decisions?|reason\w*|logic\w*|"
+    r"illogic\w*|minds?|conscious\w*|intelligen\w*|smart|trust\w*|believ\w*|feel\w*|"
+    r"dream\w*|wonder\w*|understand\w*|learn\w*|remember\w*|wants?|wish\w*|rul(?:e|es|ed|ers?|ing)|"
+    r"depend\w*|rely|relies|relying|obey\w*)\b",
+    re.IGNORECASE,
+)
+MIND_REACH = 80  # characters on each side of a computer hit
+
 # What any calculating machine does: agency for a robot, not for a computer.
 TOOL_VERBS = re.compile(r"(?:calculated|computed)$", re.IGNORECASE)
 AGENCY_AFTER = re.compile(
