@@ -291,6 +291,7 @@ def test_names_scoped_to_another_work_never_fire() -> None:
     ("The chief computer at the observatory checked the logarithms.", "human_computer"),
     ("A music box with a tiny automaton on its lid.", "mechanism"),
     ("Chapter one\n\nTHE MISERLY ROBOT\n\nIt was a cold day.", "heading"),
+    ("CONTENTS\n\n   7 - The Long Night\n   8 - The Robot Tackles a Task\n   9 - Home", "heading"),
     ("Farnum operated the compact computer while Bates watched the stars.", "tool"),
     ("He fed the last figures to the computer and waited.", "tool"),
     ("The red line crept along the computer-board.", "tool"),
@@ -317,6 +318,8 @@ def test_negative_cues_flag_the_hit(text: str, flag: str) -> None:
     "He was some kind of hero, and the robots loved him.",
     "The robots, the men and the dogs ran for the gate.",
     "The robot pilot brought the ship down itself.",
+    "I am a robot.\nI think, and so I am.\nI will not stop.",
+    "He counted.\n1 robot stood there and 2 more came.\nThen it rained.",
 ])
 def test_literal_uses_are_not_flagged_negative(text: str) -> None:
     hits = Matcher().find(text, "local:x")

@@ -457,6 +457,25 @@ _HEADING_CHARS = 60  # a title line is short: longer lines are running text
 _HEADING_SCAN = 2 * _HEADING_CHARS  # how far around a hit its line ends are looked for
 
 
+# A numbered line of a table of contents: "   8 - Tik-Tok Tackles a Tough Task", "VIII. The Robot".
+_CONTENTS_LINE = re.compile(
+    r"[ \t]*(?:\d{1,3}[ \t]*[.:)\-–—]?|[IVXLC]{1,7}[ \t]*[.:)\-–—])[ \t]+[^\n]{1,70}$",
+    re.MULTILINE,
+)
+
+
+def _contents_line(text: str, start: int, hit: Hit) -> bool:
+    """The hit's line (from ``start``) and the next or previous line are numbered entries."""
+    end = text.find("\n", hit.end, hit.end + _HEADING_SCAN)
+    if end < 0 or not _CONTENTS_LINE.match(text, start, end):
+        return False
+    after = text.find("\n", end + 1, end + 1 + _HEADING_SCAN)
+    if after > 0 and _CONTENTS_LINE.match(text, end + 1, after):
+        return True
+    before = text.rfind("\n", max(0, start - 1 - _HEADING_SCAN), start - 1) + 1
+    return start > 0 and bool(_CONTENTS_LINE.match(text, before, start - 1))
+
+
 def _in_heading(text: str, hit: Hit) -> bool:
     """A title line standing alone ("THE MISERLY ROBOT", "Ely's Automatic Housemaid.")."""
     # The line ends are looked for only near the hit: a text without newlines must not make
@@ -465,6 +484,8 @@ def _in_heading(text: str, hit: Hit) -> bool:
     start = text.rfind("\n", lo, hit.start) + 1
     if start == 0 and lo > 0:
         return False
+    if _contents_line(text, start, hit):
+        return True
     # Most hits sit in running text: a line that does not follow a blank line is no heading.
     if start >= 2 and text[start - 2:start] != "\n\n":
         return False
