@@ -303,6 +303,7 @@ def test_names_scoped_to_another_work_never_fire() -> None:
     ("The fleet sent a robot ship ahead to draw their fire.", "device"),
     ("The homing missile had an electronic brain that found its mark.", "device"),
     ("A music box, a clock, and his collection of automata filled the room.", "mechanism"),
+    ("In the window the automaton bowed and went through its set motions again.", "mechanism"),
 ])
 def test_negative_cues_flag_the_hit(text: str, flag: str) -> None:
     hits = Matcher().find(text, "local:x")

@@ -57,7 +57,8 @@ MECHANISM_CUES = re.compile(
     r"\b(?:clockwork toy|music[- ]box|musical box|steam[- ]engine|wind(?:ing)?[- ]up toy|"
     r"mechanical toy|toy (?:soldier|automaton)|cuckoo[- ]clock|watch-?maker|jack-?in-the-box|"
     r"player[- ]piano|barrel[- ]organ|mere mechanism|collect(?:ing|ion|ions|or|ors) of automat\w*|"
-    r"collecting automat\w*)\b"
+    r"collecting automat\w*|(?:its|their|the same|set) motions|clockwork figures?|"
+    r"mechanical figures?)\b"
 )
 
 # Every alternative of MECHANISM_CUES contains one of these: a context with none of them
@@ -65,7 +66,7 @@ MECHANISM_CUES = re.compile(
 # Each is rare in prose: "toy" alone would let "destroy" through, "watch" every "watched".
 MECHANISM_KEYS = (
     "clockwork toy", "music", "steam", "up toy", "mechanical toy", "toy ", "cuckoo", "maker",
-    "in-the-box", "piano", "barrel", "mere mechanism", "collect",
+    "in-the-box", "piano", "barrel", "mere mechanism", "collect", " motions", "figure",
 )
 
 # "computer" as a person who computes (astronomers' computers, insurance clerks).
