@@ -452,6 +452,7 @@ def test_an_introduced_name_counts_once_the_book_presents_it_as_an_ai() -> None:
     ("The computer chimed, relays snicked, and the ship slid into the dark.", False),
     ("Two computers fouled in one day! Nobody at the bureau could say why.", False),
     ("Nobody on Earth would trust a computer to make decisions about people.", True),
+    ("The Great Computer cannot think; it only sorts the cards it is given.", False),
     ("The computer said the course was clear.", True),
 ])
 def test_a_window_of_computers_needs_a_mind_or_an_act(text: str, kept: bool) -> None:

@@ -161,6 +161,12 @@ MIND_CUES = re.compile(
     re.IGNORECASE,
 )
 MIND_REACH = 80  # characters on each side of a computer hit
+# A mind word denied just before it ("it cannot think", "has no mind") credits nothing.
+MIND_DENIED = re.compile(
+    r"\b(?:cannot|can't|can not|could not|couldn't|does not|doesn't|did not|didn't|never|no|"
+    r"not|without)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 
 # What any calculating machine does: agency for a robot, not for a computer.
 TOOL_VERBS = re.compile(r"(?:calculated|computed)$", re.IGNORECASE)

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dataset_builder.extract.detect import Hit, acts
-from dataset_builder.extract.lexicon import AI_SUBJECT_CUES, MIND_CUES, MIND_REACH, PLURAL_TERMS
+from dataset_builder.extract.lexicon import (
+    AI_SUBJECT_CUES,
+    MIND_CUES,
+    MIND_DENIED,
+    MIND_REACH,
+    PLURAL_TERMS,
+)
 
 _PER_EXTRA_HIT = 0.06
 _MAX_EXTRA_HITS = 4
@@ -53,8 +59,11 @@ def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
     """Only computers, none credited with a mind or judgment nearby (see MIND_CUES)."""
     if not all(h.kind == "lexicon" and h.term.lower().startswith("computer") for h in clean):
         return False
-    return not any(MIND_CUES.search(text, max(0, h.start - MIND_REACH), h.end + MIND_REACH)
-                   for h in clean)
+    for h in clean:
+        for cue in MIND_CUES.finditer(text, max(0, h.start - MIND_REACH), h.end + MIND_REACH):
+            if not MIND_DENIED.search(text, max(0, cue.start() - 20), cue.start()):
+                return False
+    return True
 
 
 def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
