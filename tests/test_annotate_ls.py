@@ -57,6 +57,7 @@ def _passages(texts: list[str] = TEXTS) -> pd.DataFrame:
             "evidence": [{"term": mention.group(0), "kind": "lexicon",
                           "start": mention.start(), "end": mention.end()}],
             "character_ids": [], "duplicate_of": None,
+            "predicted_ai_role": ("character", "discussed")[len(rows) % 2],
         })
     df = pd.DataFrame(rows)
     PassageSchema.validate(df, lazy=True)
@@ -105,8 +106,10 @@ def test_push_annotate_pull_edit_delete(env: LabelStudioFixture, tmp_path: Path)
     assert script_task.data["text"] == TEXTS[1]  # stored verbatim, shown as plain text
     preds = ls.client.predictions.list(task=script_task.id)
     assert preds[0].model_version == MODEL_VERSION
-    # Suggestions are the extractor's spans; the ai_present gate is left to the annotator.
-    assert {r["from_name"] for r in preds[0].result} == {"spans"}
+    # Suggestions are the extractor's spans and role; the ai_present gate is left to the annotator.
+    assert {r["from_name"] for r in preds[0].result} == {"ai_role", "spans"}
+    role = next(r for r in preds[0].result if r["from_name"] == "ai_role")
+    assert role["value"] == {"choices": ["discussed"]}  # the extractor's guess, pre-filled
 
     # Idempotent re-push; a passage whose text changed is reported, not duplicated.
     changed = passages.copy()

@@ -16,7 +16,8 @@ from dataset_builder.errors import UserError
 
 MANIFEST = "release.json"
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-LABEL_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model")
+LABEL_FIELDS = ("ai_present", "ai_role", "persona", "traits", "stance", "outcome",
+                "role_model")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:

@@ -155,6 +155,8 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     rows = passages.merge(work_info, on="work_id", how="left").merge(
         labels.drop(columns=["taxonomy_version"]), on="passage_id", how="left")
     rows["taxonomy_version"] = tax.version
+    if "predicted_ai_role" not in rows:  # a passages table extracted before taxonomy 1.1.0
+        rows["predicted_ai_role"] = None
     rows["n_annotators"] = rows["n_annotators"].fillna(0).astype("int64")
     rows["needs_adjudication"] = rows["needs_adjudication"].fillna(False).astype(bool)
     rows.loc[rows["text_withheld"], "text"] = None
