@@ -12,6 +12,7 @@ from dataset_builder import console
 from dataset_builder.collect.local import SUFFIXES, LocalText, read_all
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.schemas._common import LICENCES
 
 _SLUG_RE = re.compile(r"[^a-z0-9._-]+")
@@ -34,6 +35,7 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+@writes("collect files", "workdir")
 def collect_files(
     paths: Iterable[str | Path],
     workdir: str | Path,

@@ -16,6 +16,7 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +26,7 @@ from datasets import Features
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.lock import writes
 from dataset_builder.release import (
     card,
     changelog,
@@ -90,6 +92,15 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
     return max(versions, key=changelog.parse_version) if versions else None
 
 
+def _splits_folder(arguments: dict[str, Any]) -> Path:
+    from dataset_builder.release.splits import default_path
+
+    return Path(arguments["splits_path"] or default_path()).parent
+
+
+# The folder --out is created in (where a killed run's .partial-* folder is cleaned up) and the
+# splits file's folder (the release stamps the file).
+@writes("release", "out^", _splits_folder)
 def build_release(
     version: str,
     workdir: str | Path,
