@@ -395,7 +395,26 @@ def validate_workdir(
     # Only tables that passed their schema (as it coerces them, the values release uses): a
     # failed one may lack the columns the cross-checks join on.
     report.failures += cross_check(passed)
+    report.failures += private_data(passed)
     return report
+
+
+def private_data(tables: dict[str, pd.DataFrame]) -> list[Failure]:
+    """E-mail addresses and tokens, found by the scan the release runs (so that validate
+    refuses what release would refuse)."""
+    from dataset_builder.release.scan import findings
+
+    out = []
+    for name, frame in tables.items():
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError):
+            continue  # cells Arrow cannot hold: the schema check has said so
+        out += [Failure(name, "-", column, "no e-mail address or token", f"{n} value(s)",
+                        f"the values contain {what}, which a release refuses to publish: "
+                        "remove it at its source (annotation notes, texts, the catalogue)")
+                for column, n, what in findings(table)]
+    return out
 
 
 def read_valid(workdir: str | Path, names: tuple[str, ...], outcome: str,

@@ -148,19 +148,24 @@ def verify(target: str, endpoint: str | None) -> None:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--source", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Your copy: a work dir (texts/<sha256>.txt) or a Gutenberg mirror.")
-def rehydrate(folder: Path, source: Path) -> None:
-    """Restore the withheld passage texts of release FOLDER from your own copy, in place.
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="New folder for the restored copy [default: FOLDER-local].")
+def rehydrate(folder: Path, source: Path, out: Path | None) -> None:
+    """Copy release FOLDER to a new local-only folder with its withheld texts restored.
 
     Each restored text must match its text_sha256; mismatches are listed and stay null. The
     annotations' span texts withheld with a passage are cut again from its restored text.
+    FOLDER is not changed; the copy carries LOCAL_ONLY.md and `faip publish` refuses it
+    (the restored texts' licences forbid redistribution).
     Exit status 1 when any passage could not be restored.
     """
     from dataset_builder.console import info, problem
     from dataset_builder.release.rehydrate import rehydrate as do_rehydrate
 
-    report = do_rehydrate(folder, source)
-    info(f"{folder}: {report.restored:,} text(s) restored, {report.already:,} already present, "
-         f"{report.spans_restored:,} span text(s) restored")
+    report = do_rehydrate(folder, source, out)
+    info(f"{report.out} (local only, never publish it): {report.restored:,} text(s) "
+         f"restored, {report.already:,} already present, {report.spans_restored:,} span "
+         "text(s) restored")
     for m in report.mismatched:
         problem(f"sha256 mismatch, left null: {m} (your copy differs from the released edition)")
     for w in report.missing_works:

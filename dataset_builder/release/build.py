@@ -33,6 +33,7 @@ from dataset_builder.release import (
     checksums,
     citation,
     croissant,
+    history,
     plots,
     scan,
     stats,
@@ -128,6 +129,7 @@ def build_release(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
     tax = taxonomy.load()
     existing_splits = read_splits(splits_file)
+    history.refuse_moves(splits_file, existing_splits, prev_folder)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
                             _last_stamped(existing_splits))
     template_path = Path(template) if template else card.default_template()
