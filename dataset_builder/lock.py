@@ -39,9 +39,12 @@ except ImportError:  # Windows: no flock; writers are not serialised there
     fcntl = None  # type: ignore[assignment]
 
 LOCK_NAME = ".faip.lock"
-# What a killed writer leaves behind (atomic_open's temp files, the extract spool, a release's
-# temp folder); matched on hidden names only, so no user file is ever touched.
-_LEFTOVER = re.compile(r"^\..+\.(tmp|spool)$|^\..+\.partial-[^/]*$")
+# What a killed writer leaves behind, by the exact shapes of their names (tempfile's random
+# part is 8 characters of [a-z0-9_]): atomic_open's ".<name>.<random>.tmp", the extract spool,
+# a release's ".<out>.partial-<random>" folder. No other file is ever touched.
+_RANDOM = r"[a-z0-9_]{8}"
+_LEFTOVER = re.compile(rf"^\..+\.{_RANDOM}\.tmp$|^\..+\.parquet\.spool$"
+                       rf"|^\..+\.partial-{_RANDOM}$")
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -200,10 +200,12 @@ def test_kill_9_during_extract_keeps_the_old_table_and_the_next_run_cleans_up(
     proc.wait()
     assert (w / "passages.parquet").read_bytes() == before  # readers still see the old table
     assert spool.exists()  # the leftover a killed run leaves
-    (w / "texts" / ".abc.txt.x1y2.tmp").write_text("half a text")  # and a killed collect's
+    leftover = w / "texts" / ".abc.txt.x1y2z3w4.tmp"  # what a killed collect leaves
+    leftover.write_text("half a text")
+    (w / ".my-notes.tmp").write_text("a file of the user's")  # not ours: kept
     code, err = run("extract", "-w", str(w), *SMALL)
     assert code == 0, err
-    assert not spool.exists() and not (w / "texts" / ".abc.txt.x1y2.tmp").exists()
+    assert not spool.exists() and not leftover.exists() and (w / ".my-notes.tmp").exists()
     assert (w / "passages.parquet").read_bytes() == before
 
 

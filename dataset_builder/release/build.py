@@ -12,7 +12,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,13 @@ from datasets import Features
 
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.io import (
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    make_dir_temp,
+)
 from dataset_builder.lock import writes
 from dataset_builder.release import (
     card,
@@ -147,7 +152,7 @@ def build_release(
     try:
         frames = load_frames(workdir, splits_file, characters)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
         try:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker)

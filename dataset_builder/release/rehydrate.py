@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.collect.texts import text_path
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_text, sha256_text
+from dataset_builder.io import atomic_open, atomic_write_text, make_dir_temp, sha256_text
 from dataset_builder.lock import writes
 from dataset_builder.release import checksums
 from dataset_builder.release.guard import LOCAL_ONLY, LOCAL_ONLY_TEXT
@@ -90,7 +89,7 @@ def rehydrate(folder: str | Path, source: str | Path,
                         "folder itself is never changed.")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UserError(f"{target}: already exists and is not empty; pass a new --out folder.")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    tmp = make_dir_temp(f".{target.name}.partial-", target.parent)
     try:
         shutil.copytree(root, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
         report = _restore(tmp, source)
