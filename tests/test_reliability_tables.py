@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 
 from dataset_builder.catalog.model import save_catalogue
 from dataset_builder.cli import main
+from dataset_builder.paths import SAMPLE_ANNOTATIONS
 from dataset_builder.release.splits import assign_splits
 from dataset_builder.tables import write_table
 from dataset_builder.validate import validate_workdir
@@ -163,3 +164,51 @@ def test_validate_refuses_the_e_mail_a_release_refuses(base: Path, tmp_path: Pat
     assert [(f.table, f.column, f.value) for f in failures] == [
         ("annotations", "notes", "1 value(s)")]
     assert "e-mail" in failures[0].hint
+
+
+def _works_listed_twice(root: Path) -> None:
+    works = pd.read_parquet(root / "works.parquet")
+    write_table(root, "works", pd.concat([works, works], ignore_index=True))
+
+
+def _works_id_null(root: Path) -> None:
+    works = pd.read_parquet(root / "works.parquet")
+    write_table(root, "works", works.assign(work_id=None))
+
+
+# More readers of damaged tables that ended in a traceback: (damage, command).
+OTHER_READERS: dict[str, tuple[Callable[[Path], None], Callable[[Path], list[str]]]] = {
+    "extract, works listed twice": (
+        _works_listed_twice, lambda r: ["extract", "-w", str(r / "w")]),
+    "extract, work ids null": (_works_id_null, lambda r: ["extract", "-w", str(r / "w")]),
+    "collect, works without authors": (
+        _drop("works", "authors"),
+        lambda r: ["collect", "files", str(r / "story.txt"), "--licence", "cc0-1.0", "-w",
+                   str(r / "w")]),
+    "annotate import, history without row_id": (
+        _drop("annotations", "row_id"),
+        lambda r: ["annotate", "import", str(SAMPLE_ANNOTATIONS / "sample_export.json"), "-w",
+                   str(r / "w")]),
+    "annotate push, passages without duplicate_of": (
+        _drop("passages", "duplicate_of"),
+        lambda r: ["annotate", "push", "-w", str(r / "w"), "--url", "http://127.0.0.1:9",
+                   "--project", "P"]),
+}
+
+
+@pytest.mark.parametrize("case", list(OTHER_READERS))
+def test_other_readers_of_a_damaged_table_refuse_in_one_line(
+        base: Path, tmp_path: Path, case: str) -> None:
+    root = tmp_path / "copy"
+    shutil.copytree(base, root)
+    (root / "story.txt").write_text("The robot spoke to the engineer.\n", "utf-8")
+    damage, command = OTHER_READERS[case]
+    damage(root / "w")
+    before = {p: p.stat().st_mtime_ns for p in (root / "w").rglob("*") if p.is_file()}
+    result = CliRunner(env={"LABEL_STUDIO_API_KEY": "x" * 40}).invoke(main, command(root))
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{type(result.exception).__name__}: {result.exception}")
+    assert result.exit_code == 1 and "error: " in result.output, result.output
+    after = {p: p.stat().st_mtime_ns for p in (root / "w").rglob("*")
+             if p.is_file() and p.name != ".faip.lock"}
+    assert after == before  # nothing written from a damaged table

@@ -19,7 +19,7 @@ from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
 from dataset_builder.annotate.normalise import plain
 from dataset_builder.errors import UserError
-from dataset_builder.tables import read_table
+from dataset_builder.validate import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 # Tasks per import request. Label Studio pays a fixed cost per request: 10,000 tasks with
@@ -123,7 +123,7 @@ def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
 
 def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     """Passages to annotate: not duplicates, with text. Returns (rows, skipped count)."""
-    passages = read_table(workdir, "passages")
+    passages = read_valid(workdir, ("passages",), "nothing was pushed")["passages"]
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
     return passages[keep].reset_index(drop=True), int((~keep).sum())
 

@@ -71,6 +71,16 @@ def _work_items(works: pd.DataFrame, where: Path) -> list[WorkItem]:
         )
     if works.empty:
         raise UserError(f"{where}: the works table has no rows; run `faip collect` first.")
+    # The checks of the works schema extract relies on (pandera itself is imported later, see
+    # run_extract): one row per work id, every id a string.
+    ids = works["work_id"]
+    bad = sorted({repr(w) for w in ids[~ids.map(lambda w: isinstance(w, str) and bool(w))]})
+    dupes = sorted(set(ids[ids.duplicated()].astype(str)))
+    if bad or dupes:
+        problem = (f"work_id values that are not ids: {', '.join(bad[:5])}" if bad
+                   else f"work ids listed twice: {', '.join(dupes[:5])}")
+        raise UserError(f"{where}: {problem}; rerun `faip collect` (`faip validate` lists "
+                        "every problem).")
     items = []
     subjects = works["subjects"] if "subjects" in works else pd.Series([[]] * len(works))
     digests = works["sha256"] if "sha256" in works else pd.Series([None] * len(works))
