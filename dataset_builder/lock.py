@@ -64,12 +64,15 @@ def _holder(path: Path) -> str:
 
 def remove_leftovers(directory: Path) -> list[Path]:
     """Delete the hidden temp files and folders of killed runs in ``directory`` and its direct
-    subfolders; call only while holding its lock. Returns what was removed."""
+    subfolders; call only while holding its lock. A subfolder with a lock of its own (the
+    annotations folder, agreement/) is its own writers' to clean: one may be writing there
+    now. Returns what was removed."""
     removed: list[Path] = []
     folders = [directory]
     try:
         folders += [Path(e.path) for e in os.scandir(directory)
-                    if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")]
+                    if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+                    and not os.path.exists(os.path.join(e.path, LOCK_NAME))]
     except OSError:
         return removed
     for folder in folders:

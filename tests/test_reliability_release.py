@@ -30,6 +30,8 @@ from dataset_builder.release.splits import assign_splits, read_splits, write_spl
 from tests import hub_fixtures as hf
 from tests import release_fixtures as rf
 
+pytestmark = pytest.mark.slow  # real processes, real releases: seconds each
+
 REPO = "faip-org/safety"
 DATE = "2026-11-27"
 

@@ -24,6 +24,8 @@ from dataset_builder.lock import LOCK_NAME, directory_lock
 from dataset_builder.paths import SAMPLE_ANNOTATIONS
 from tests.extract_fixtures import write_workdir
 
+pytestmark = pytest.mark.slow  # real processes, real releases: seconds each
+
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--min-words", "40", "--max-words", "120"]
 HOLDER = """
@@ -246,3 +248,24 @@ def test_a_skipped_work_is_a_non_zero_exit(tmp_path: Path) -> None:
     assert code == 1 and "local:tiktok" in err and "1 works skipped" in err, err
     # The other works' passages are written (there was nothing of tiktok's to lose).
     assert "local:robot-jerry" in set(pd.read_parquet(w / "passages.parquet")["work_id"])
+
+
+def test_cleaning_a_work_dir_never_touches_a_folder_another_writer_holds(
+        tmp_path: Path) -> None:
+    # An import writing annotations/ while extract takes the work dir: the import's temp
+    # file is its own, not a leftover.
+    w = tmp_path / "w"
+    writing = w / "annotations" / ".20261101T000000Z-ab.parquet.k3j2h1g0.tmp"
+    stale = w / "texts" / ".abc.txt.q1w2e3r4.tmp"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("left by a killed collect")
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(w / "annotations")], env=_env(),
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        writing.write_text("being written by the holder")
+        with directory_lock(w, "extract"):
+            assert writing.exists() and not stale.exists()
+    finally:
+        proc.kill()
+        proc.wait()
