@@ -75,6 +75,7 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
       CHECKSUMS        sha256 of every file
 
     Refuses (leaving nothing in --out) when a table fails validation, a work has no split,
+    a released work changed split (since --previous, or in the splits file's git history),
     near-duplicate passages straddle two splits, a file would contain an e-mail address or
     a token, or VERSION is not above the previous release. Texts of works whose licence
     forbids redistribution are released as null (see `faip rehydrate`).
@@ -102,7 +103,9 @@ def publish(folder: Path, repo_id: str, endpoint: str | None, dry_run: bool) -> 
     """Publish release FOLDER as one commit on main, tagged vX.Y.Z.
 
     The token is read from HF_TOKEN (never printed). Publishing the same version again is
-    a no-op when the files are identical and an error when they differ.
+    a no-op when the files are identical and an error when they differ. The folder is
+    checked again first: a rehydrated copy (LOCAL_ONLY.md), text of a work whose licence
+    withholds it, or an e-mail address or token anywhere is refused before any upload.
     """
     from dataset_builder.console import info
     from dataset_builder.release.publish import publish as do_publish
