@@ -32,7 +32,7 @@ def _pull(root: Path) -> Path:
 def _drop(table: str, column: str) -> Callable[[Path], None]:
     def damage(root: Path) -> None:
         if table == "annotations":
-            pd.read_parquet(_pull(root)).drop(columns=column).to_parquet(_pull(root))
+            rf.write_pull(_pull(root), pd.read_parquet(_pull(root)).drop(columns=column))
         else:
             write_table(root, table, pd.read_parquet(root / f"{table}.parquet").drop(
                 columns=column))
@@ -154,7 +154,7 @@ def test_validate_refuses_the_e_mail_a_release_refuses(base: Path, tmp_path: Pat
     shutil.copytree(base, root)
     pull = pd.read_parquet(_pull(root / "w"))
     pull.loc[0, "notes"] = "ask me at someone@example.org"
-    pull.to_parquet(_pull(root / "w"))
+    rf.write_pull(_pull(root / "w"), pull)
     release = CliRunner().invoke(main, _commands(root)["release"])
     assert release.exit_code == 1 and "e-mail" in release.output
     result = CliRunner().invoke(main, _commands(root)["validate"])
