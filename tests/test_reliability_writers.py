@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from dataset_builder.cli import main
 from dataset_builder.lock import LOCK_NAME, directory_lock
-from dataset_builder.paths import SAMPLE_ANNOTATIONS
+from dataset_builder.paths import SAMPLE_ANNOTATIONS, SAMPLE_MIRROR
 from tests.extract_fixtures import write_workdir
 
 pytestmark = pytest.mark.slow  # real processes, real releases: seconds each
@@ -130,6 +130,9 @@ def _writers(tmp: Path) -> dict[str, tuple[list[str], Path, Path]]:
                      str(s / "splits.csv")], d, d / "v1"),
         "catalog import-wikidata": (["catalog", "import-wikidata", str(WIKIDATA), "--path",
                                      str(c / "characters.csv")], c, c / "characters.csv"),
+        "build": (["build", "--mirror", str(SAMPLE_MIRROR), "--out", str(d / "v1"), "-w", str(w),
+                   "--splits", str(s / "splits.csv"), "--works-csv", str(c / "works.csv")],
+                  w, d / "v1"),
     }
 
 
