@@ -356,10 +356,68 @@ def test_a_cc_by_sa_text_makes_the_licence_a_list_and_is_said() -> None:
 def test_without_human_labels_the_notice_lists_every_label_field_of_the_taxonomy() -> None:
     tax = taxonomy.load()
     text = statements.notice(_facts(), "https://example.org/repo", tax)
-    assert text.startswith("> **No human annotation yet.**")
+    assert text.startswith("> **No human annotation exists yet.**")
     for f in tax.fields:
         if f.kind != "spans":
             assert f.id in text, f.id
     assert "CONTRIBUTING.md" in text and "https://example.org/repo" in text
     assert statements.summary(_facts()) == "10 passages from 3 works, not annotated yet."
     assert statements.adjudication(_facts()).startswith("No passage has been annotated")
+
+
+@pytest.fixture(scope="module")
+def unlabelled(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's works and passages released before any human annotation (no labels table,
+    no pull files)."""
+    from dataset_builder.catalog.model import load_catalogue
+    from dataset_builder.release.build import build_release
+
+    root = tmp_path_factory.mktemp("unlabelled")
+    work = root / "w"
+    work.mkdir()
+    for name in ("works.parquet", "passages.parquet"):
+        shutil.copyfile(demo.parent / name, work / name)
+    shutil.copytree(demo.parent / "texts", work / "texts")
+    shutil.copyfile(demo.parent / "splits.csv", root / "splits.csv")
+    return build_release("1.0.0", work, root / "release", splits_path=root / "splits.csv",
+                         date=DATE, characters=load_catalogue())
+
+
+def test_a_release_without_human_labels_says_so_and_states_only_what_is_there(
+        unlabelled: Path) -> None:
+    text, passages = body(unlabelled), table(unlabelled, "passages")
+    manifest = json.loads((unlabelled / "release.json").read_text())
+    assert manifest["human_annotations"] == 0 and "annotations" not in manifest["configs"]
+    notices = text.strip().split("\n\n")[1:3]
+    assert notices[0].startswith("> **Sample data.**")
+    assert notices[1].startswith("> **No human annotation exists yet.**")
+    for f in taxonomy.load().fields:
+        if f.kind != "spans":
+            assert f.id in notices[1], f.id
+    assert "CONTRIBUTING.md" in notices[1]
+    assert "No human annotation exists yet" in manifest["annotation_status"]
+    meta = json.loads((unlabelled / "croissant.json").read_text())
+    assert "No human annotation exists yet" in meta["description"]
+    assert meta["rai:annotationsPerItem"].startswith("None yet")
+    assert meta["rai:dataAnnotationAnalysis"] == [
+        "No human annotation exists yet, so there is no agreement analysis."]
+    assert "rai:dataCollectionTimeframe" not in meta
+    # Every label column is empty, and the card claims no label, annotator or agreement.
+    assert passages["ai_present"].isna().all() and passages["persona"].isna().all()
+    assert f"{len(passages)} passages from {passages['work_id'].nunique()} works, not " \
+        "annotated yet." in text
+    assert "pseudonymous annotators" not in text.split("## Dataset Sources")[0]
+    assert "No agreement figures: no passage has two or more annotators yet." in text
+    assert "No passage has been annotated, so none has been adjudicated." in text
+    assert "| **total** |" in text and "crowdsourced" not in header(unlabelled)[
+        "annotations_creators"]
+    # The fields of the configs that exist, and the example row is a real unlabelled row.
+    assert "#### annotations" not in text and "#### passages" in text
+    shown = json.loads(text.split("```json\n")[1].split("\n```")[0])
+    row = passages.set_index("passage_id").loc[shown["passage_id"]]
+    assert shown["persona"] is None and shown["n_words"] == row["n_words"]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("mlcroissant")), "validate", "--jsonld",
+         str(unlabelled / "croissant.json")], capture_output=True, text=True, timeout=120,
+        check=False)
+    assert done.returncode == 0, done.stderr[-2000:]

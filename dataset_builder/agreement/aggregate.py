@@ -2,7 +2,8 @@
 
 Rules (also in ``faip aggregate --help`` and the README):
 
-* Single-choice fields (ai_present, persona, stance, outcome): the most frequent answer.
+* Single-choice fields (ai_present, ai_role, persona, stance, outcome): the most frequent
+  answer.
   **Tie rule**: a tie for first place gives a null label and ``needs_adjudication=True`` —
   never an arbitrary pick (taxonomy order would bias the corpus toward early ids).
 * Traits: a trait is in the gold list when strictly more than half of the passage's
@@ -12,8 +13,8 @@ Rules (also in ``faip aggregate --help`` and the README):
   highest posterior under a per-annotator confusion model; role_model stays the median.
 * Gate (the codebook's rule: labels only where an AI is present): unless the gold
   ai_present is ``present`` (``absent``, ``uncertain`` or a tie) the AI-specific labels
-  (persona, stance, outcome, role_model) are null and traits empty; ties in them then do not
-  matter. A minority that answered them is still visible in the soft labels.
+  (ai_role, persona, stance, outcome, role_model) are null and traits empty; ties in them
+  then do not matter. A minority that answered them is still visible in the soft labels.
 * ``agreement``: per passage, the share of agreeing annotator pairs pooled over the four
   single-choice fields; null with fewer than two annotators. A passage below
   ``min_agreement`` needs adjudication; a passage with one annotator does not (there is
@@ -51,7 +52,7 @@ from dataset_builder.taxonomy import Taxonomy
 
 Method = Literal["majority", "dawid_skene"]
 METHODS: tuple[str, ...] = ("majority", "dawid_skene")
-_GATED = ("persona", "stance", "outcome")
+_GATED = ("ai_role", "persona", "stance", "outcome")
 
 
 def _vote(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -205,8 +206,8 @@ def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxo
 
 
 def _apply_gate(df: pd.DataFrame) -> None:
-    """No AI present (absent, uncertain or undecided): no persona, stance, outcome, rating or
-    traits, whoever answered them."""
+    """No AI present (absent, uncertain or undecided): no role, persona, stance, outcome,
+    rating or traits, whoever answered them."""
     gated = (df["ai_present"] != "present").fillna(True).to_numpy(dtype=bool)
     if not gated.any():
         return

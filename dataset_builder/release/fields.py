@@ -47,6 +47,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                     "suggestions, not human labels.",
         "character_ids": "Ids of catalogue characters (characters config) named in the "
                          "passage.",
+        "predicted_ai_role": "The extractor's guess of ai_role (ClassLabel, taxonomy ids), "
+                             "pre-filled for annotators: a machine suggestion, not a human "
+                             "label.",
         "duplicate_of": "passage_id of an earlier near-duplicate (MinHash), or null.",
         "n_annotators": "Number of annotators whose labels were aggregated (adjudicators not "
                         "counted); 0 when the passage is not annotated yet.",

@@ -20,7 +20,8 @@ from dataset_builder.schemas._common import REDISTRIBUTABLE
 from dataset_builder.taxonomy import Taxonomy
 
 CONTRIBUTE = ("To contribute labels, follow CONTRIBUTING.md in the project's repository "
-              "({repo_url}): annotate passages in a local Label Studio and send the export.")
+              "({repo_url}): annotate this release's passages in a local Label Studio "
+              "(`faip annotate serve --release`) and add the checked export under data/contrib/.")
 EXAMPLE_TEXT_CHARS = 300
 
 
@@ -62,12 +63,8 @@ def notice(facts: Facts, repo_url: str, tax: Taxonomy) -> str:
             "text, so these works have no source URL. Use it to try the tools, not as "
             "research data.")
     if not facts.human_labels:
-        parts.append(
-            "> **No human annotation yet.** Nobody has labelled these passages: every label "
-            f"column ({_and([GATE, *gated_fields(tax)])}, their `_soft` vote shares, "
-            "agreement) is null or empty, and the annotations config has no rows. The "
-            "passages, their offsets and the extractor's suggestions (score, evidence) are "
-            "complete. " + CONTRIBUTE.format(repo_url=repo_url))
+        head, rest = no_annotation(facts, repo_url, tax).split(": ", 1)
+        parts.append(f"> **{head}.** {rest[0].upper()}{rest[1:]}")
     return "\n\n".join(parts)
 
 
@@ -75,6 +72,17 @@ def plain_notes(facts: Facts, repo_url: str, tax: Taxonomy) -> list[str]:
     """The notice as plain sentences, for release.json and croissant.json."""
     text = notice(facts, repo_url, tax)
     return [re.sub(r"[*`>]", "", part).strip() for part in text.split("\n\n") if part]
+
+
+def no_annotation(facts: Facts, repo_url: str, tax: Taxonomy) -> str:
+    """The plain statement of a release before any human annotation (release.json's
+    annotation_status; the card's notice)."""
+    return ("No human annotation exists yet: nobody has labelled these passages, so every "
+            f"label column ({_and([GATE, *gated_fields(tax)])}, their `_soft` vote shares, "
+            "agreement) is null or empty and there is no annotations config. The passages, "
+            "their offsets and the extractor's machine suggestions (score, evidence, "
+            "character_ids), kept apart from human labels, are complete. "
+            + CONTRIBUTE.format(repo_url=repo_url) + " The next minor version carries them.")
 
 
 def summary(facts: Facts) -> str:
@@ -344,7 +352,8 @@ def rai(facts: Facts, frames: ReleaseFrames, repo_url: str, tax: Taxonomy
             "the ai_mention spans pre-filled in Label Studio for annotators to correct. Machine "
             "suggestions are released apart from the human labels."],
         "rai:annotationsPerItem": ("n_annotators gives the count per passage." if
-                                   facts.human_labels else "None yet."),
+                                   facts.human_labels else
+                                   "None yet: no passage has a human annotation."),
         "rai:annotatorDemographics": [
             "Not collected; annotators appear only as keyed-hash pseudonyms (ann_ + 12 hex)."],
         "rai:dataBiases": [
