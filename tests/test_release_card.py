@@ -180,8 +180,11 @@ def test_agreement_table_discloses_prefills_and_rare_traits(demo: Path) -> None:
     text, annotations = body(demo), decoded(demo, "annotations")
     rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines()
             if line.startswith("| traits:") or line.startswith("| spans:")}
+    report = json.loads((demo.parent / "agreement" / "agreement.json").read_text())
+    agreement, uptake = report["fields"], report["summary"]["suggestions"]
     assert "pre-fills" in rows["spans:ai_mention"]
-    agreement = json.loads((demo.parent / "agreement" / "agreement.json").read_text())["fields"]
+    assert (f"{100 * uptake['kept_share']:.1f}% of the {uptake['suggested_spans']:,} suggested "
+            "spans were kept unchanged") in rows["spans:ai_mention"]
     coders = annotations[~annotations["adjudication"]]
     positive = {t: coders.loc[coders["traits"].map(lambda c, t=t: t in c), "passage_id"]
                 .nunique() for t in taxonomy.load().ids("traits")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ class ReleaseFrames:
     splits: pd.DataFrame
     taxonomy_version: str
     agreement: dict[str, dict[str, float]] = field(default_factory=dict)
+    # How often annotators kept the extractor's suggested spans (the agreement report's).
+    suggestions: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataFrame]:
@@ -101,7 +104,7 @@ def by_split(frame: pd.DataFrame, keys: list[str]) -> dict[str, pd.DataFrame]:
     return {s: frame.take(order[split == s]) for s in SPLITS}
 
 
-def read_agreement(root: Path) -> dict[str, dict[str, float]]:
+def _agreement_json(root: Path) -> dict[str, Any]:
     import json
 
     path = root / "agreement" / "agreement.json"
@@ -111,8 +114,19 @@ def read_agreement(root: Path) -> dict[str, dict[str, float]]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise UserError(f"{path}: not valid JSON ({exc}); rerun `faip agreement`.") from exc
-    fields = raw.get("fields", raw) if isinstance(raw, dict) else {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def read_agreement(root: Path) -> dict[str, dict[str, float]]:
+    raw = _agreement_json(root)
+    fields = raw.get("fields", raw)
     return {k: v for k, v in fields.items() if isinstance(v, dict) and "alpha" in v}
+
+
+def read_suggestions(root: Path) -> dict[str, Any]:
+    summary = _agreement_json(root).get("summary")
+    found = summary.get("suggestions") if isinstance(summary, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.DataFrame,
@@ -181,7 +195,7 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     }
     return ReleaseFrames(data=data, works=works, passages=passages, annotations=live,
                          splits=splits, taxonomy_version=tax.version,
-                         agreement=read_agreement(root))
+                         agreement=read_agreement(root), suggestions=read_suggestions(root))
 
 
 def released_works(works: pd.DataFrame) -> pd.DataFrame:

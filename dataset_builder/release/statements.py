@@ -315,6 +315,11 @@ def rai(facts: Facts, frames: ReleaseFrames, repo_url: str, tax: Taxonomy
         "intervals is given in the dataset card; per-passage agreement is the `agreement` "
         "column and vote shares the `*_soft` columns.",
         adjudication(facts)]
+    if frames.agreement or frames.suggestions:
+        from dataset_builder.release.stats import prefill_note
+
+        analysis.append("The ai_mention spans' agreement: " + prefill_note(frames.suggestions)
+                        + ".")
     if not facts.human_labels:
         analysis = ["No human annotation exists yet, so there is no agreement analysis."]
     out: dict[str, Any] = {

@@ -34,6 +34,18 @@ def _decade(years: pd.Series) -> pd.Series:
 PREFILLED = "spans:ai_mention"
 
 
+def prefill_note(uptake: dict[str, Any]) -> str:
+    """Why the ai_mention α is high: annotators start from the extractor's spans."""
+    note = ("the extractor pre-fills these spans and annotators correct them, so agreement is "
+            "inflated by the shared suggestion")
+    kept, mine = uptake.get("kept_share"), uptake.get("mentions_from_suggestions_share")
+    if kept is None or mine is None:
+        return note
+    return (f"{note}: {100 * kept:.1f}% of the {uptake.get('suggested_spans', 0):,} suggested "
+            f"spans were kept unchanged, and {100 * mine:.1f}% of the annotators' mentions are "
+            "unchanged suggestions")
+
+
 def decade_range(counts: Counter[Any]) -> list[str]:
     """Every decade from the first to the last that has passages, empty ones included (a gap
     is a fact about the corpus), then "unknown" if some works have no year."""
@@ -170,8 +182,7 @@ def _agreement(frames: ReleaseFrames, tax: Taxonomy) -> str:
                     notes.append(f"chosen in only {n} passage{'' if n == 1 else 's'}: too few "
                                  "for α or an interval to be trusted")
             if f == PREFILLED:
-                notes.append("the extractor pre-fills these spans and annotators correct "
-                             "them, so agreement is inflated by the shared suggestion")
+                notes.append(prefill_note(frames.suggestions))
             rows.append([f, alpha, ci, a.get("units", "–"), "; ".join(notes)])
         return md_table(["field", "Krippendorff's α", "95% CI", "units", "note"], rows)
     labels = pd.concat(frames.data["passages"].values())["agreement"].dropna()
