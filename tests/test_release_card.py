@@ -412,6 +412,8 @@ def test_a_release_without_human_labels_says_so_and_states_only_what_is_there(
     assert "pseudonymous annotators" not in text.split("## Dataset Sources")[0]
     assert "No agreement figures: no passage has two or more annotators yet." in text
     assert "No passage has been annotated, so none has been adjudicated." in text
+    assert text.split("### Personas")[1].split("###")[0].strip().startswith(
+        "No passage has a gold label yet.")
     assert "| **total** |" in text and "crowdsourced" not in header(unlabelled)[
         "annotations_creators"]
     # The fields of the configs that exist, and the example row is a real unlabelled row.

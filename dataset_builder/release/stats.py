@@ -109,6 +109,9 @@ def compute(frames: ReleaseFrames, tax: Taxonomy) -> dict[str, str]:
         ["trait", "alignment-relevant", "passages"],
         [[t, "yes" if alignment[t] else "no", _share(traits[t], len(labelled))]
          for t in tax.ids("traits")])
+    if labelled.empty:  # before any human label: say so instead of tables of zeros
+        for key in ("persona_distribution", "trait_distribution"):
+            out[key] = "No passage has a gold label yet."
     works_by_decade = Counter(_decade(all_p.drop_duplicates("work_id")["year"]))
     passages_by_decade = Counter(_decade(all_p["year"]))
     out["by_decade"] = md_table(["decade", "works", "passages"],
