@@ -103,7 +103,8 @@ def test_push_annotate_pull_edit_delete(env: LabelStudioFixture, tmp_path: Path)
     assert script_task.data["text"] == TEXTS[1]  # stored verbatim, shown as plain text
     preds = ls.client.predictions.list(task=script_task.id)
     assert preds[0].model_version == MODEL_VERSION
-    assert {r["from_name"] for r in preds[0].result} == {"ai_present", "spans"}
+    # Spans are pre-filled; the gate is left for the annotator to answer.
+    assert {r["from_name"] for r in preds[0].result} == {"spans"}
 
     # Idempotent re-push; a passage whose text changed is reported, not duplicated.
     changed = passages.copy()

@@ -16,7 +16,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
-from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
+from dataset_builder.annotate.config import TEXT_KEY, WORK_KEY, guideline, labeling_config
 from dataset_builder.annotate.normalise import plain
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table
@@ -94,9 +94,32 @@ def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
     return found
 
 
-def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict[str, Any]:
+def work_line(title: Any, authors: Any, year: Any = None) -> str:
+    """"Title — Author, Author (year)": what the annotator sees above the passage."""
+    names = [str(a) for a in (plain(authors) or []) if a]
+    line = str(title) if isinstance(title, str) and title.strip() else "Untitled work"
+    if names:
+        line += " — " + ", ".join(names)
+    year = plain(year)
+    if isinstance(year, int | float) and year == year:
+        line += f" ({int(year)})"
+    return line
+
+
+def work_lines(workdir: Path) -> dict[str, str]:
+    """work_id -> its line, from ``works.parquet`` when the work dir has one."""
+    if not (workdir / "works.parquet").exists():
+        return {}
+    works = read_table(workdir, "works")
+    return {w["work_id"]: work_line(w.get("title"), w.get("authors"), w.get("year"))
+            for w in works.to_dict("records")}
+
+
+def task_data(row: dict[str, Any], tax_version: str, guide_version: str,
+              work: str | None = None) -> dict[str, Any]:
     return {
-        TEXT_KEY: row["text"], "passage_id": row["passage_id"], "work_id": row["work_id"],
+        TEXT_KEY: row["text"], WORK_KEY: work or str(row["work_id"]),
+        "passage_id": row["passage_id"], "work_id": row["work_id"],
         "text_sha256": row["text_sha256"], "char_start": int(row["char_start"]),
         "char_end": int(row["char_end"]), "taxonomy_version": tax_version,
         "guideline_version": guide_version,
@@ -104,11 +127,13 @@ def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict
 
 
 def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
-    """The extractor's guess: AI present, with an ai_mention span per evidence hit."""
+    """The extractor's guess: an ai_mention span per evidence hit.
+
+    The gate (ai_present) is deliberately not pre-answered: a pre-ticked answer anchors the
+    annotator, and the gate is the one question every passage must get a human answer to.
+    """
     text = row["text"]
-    result: list[dict[str, Any]] = [{
-        "id": "ai_present", "from_name": "ai_present", "to_name": TEXT_KEY, "type": "choices",
-        "value": {"choices": ["present"]}}]
+    result: list[dict[str, Any]] = []
     for i, ev in enumerate(plain(row.get("evidence")) or []):
         start, end = int(ev["start"]), int(ev["end"])
         if 0 <= start < end <= len(text):
@@ -158,6 +183,7 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
         client, url, project, annotators_per_task,
         f"Fictional AI Personas: taxonomy {tax.version}, codebook {guide.version}.")
     known = {} if created else existing_tasks(client, url, proj.id)
+    works = work_lines(workdir)
     new_tasks: list[dict[str, Any]] = []
     changed: list[str] = []
     for row in passages.to_dict("records"):
@@ -166,7 +192,8 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
             if known[pid] is not None and known[pid] != row["text_sha256"]:
                 changed.append(pid)
             continue
-        new_tasks.append({"data": task_data(row, tax.version, guide.version),
+        new_tasks.append({"data": task_data(row, tax.version, guide.version,
+                                            works.get(row["work_id"])),
                           "predictions": [pre_annotation(row)]})
     if changed:
         console.warn(f"{len(changed)} passage(s) changed text since they were pushed (e.g. "

@@ -1,0 +1,114 @@
+"""The labelling screen generated from the taxonomy: names shown, ids stored, the gate first,
+everything else behind it, one hotkey per choice; a new taxonomy field appears by itself."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import yaml
+from label_studio_sdk.label_interface import LabelInterface
+
+from dataset_builder import taxonomy
+from dataset_builder.annotate.config import GATE_FIELD, GATE_OPEN, hotkeys, labeling_config
+from dataset_builder.annotate.push import pre_annotation, work_line
+
+# A field like the ai_role another change adds: the config must show it without code changes.
+AI_ROLE = {
+    "id": "ai_role", "name": "Role of the AI in the passage", "kind": "single",
+    "definition": "How the AI figures in the passage.",
+    "choices": [
+        {"id": "character", "name": "Character", "definition": "It acts or speaks."},
+        {"id": "discussed", "name": "Discussed", "definition": "People talk about it."},
+        {"id": "background", "name": "Background", "definition": "Only scenery."},
+    ],
+}
+
+
+def _with_ai_role(tmp_path: Path) -> taxonomy.Taxonomy:
+    raw = yaml.safe_load(taxonomy.default_path().read_text(encoding="utf-8"))
+    raw["fields"].insert(1, AI_ROLE)
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return taxonomy.load(path)
+
+
+def _gated_names(xml: str) -> set[str]:
+    """Names of the controls inside the view that opens only when the gate says present."""
+    root = ET.fromstring(xml)
+    gates = [v for v in root.iter("View") if v.get("visibleWhen") == "choice-selected"]
+    assert len(gates) == 1
+    gate = gates[0]
+    assert (gate.get("whenTagName"), gate.get("whenChoiceValue")) == (GATE_FIELD, GATE_OPEN)
+    return {el.get("name") for el in gate.iter() if el.get("toName")}
+
+
+def test_names_are_shown_and_ids_are_stored() -> None:
+    tax = taxonomy.load()
+    root = ET.fromstring(labeling_config(tax))
+    shown = {el.get("alias"): el.get("value") for el in root.iter() if el.tag in ("Choice",
+                                                                                  "Label")}
+    for f in tax.fields:
+        for c in f.choices:
+            assert shown[c.id] == c.name  # the annotator reads the name, the result holds the id
+    # Label Studio's own reading of the config agrees: results carry the ids.
+    li = LabelInterface(labeling_config(tax))
+    assert sorted(li.get_control("persona").labels) == sorted(tax.ids("persona"))
+
+
+def test_one_answer_fields_are_radios_and_many_are_checkboxes() -> None:
+    tax = taxonomy.load()
+    root = ET.fromstring(labeling_config(tax))
+    modes = {el.get("name"): el.get("choice") for el in root.iter("Choices")}
+    for f in tax.fields:
+        if f.kind == "single":
+            assert modes[f.id] == "single-radio", f.id
+        elif f.kind == "multi":
+            assert modes[f.id] == "multiple", f.id
+
+
+def test_every_question_but_the_gate_and_the_spans_waits_for_present() -> None:
+    tax = taxonomy.load()
+    xml = labeling_config(tax)
+    gated = _gated_names(xml)
+    expected = {f.id for f in tax.fields if f.id != GATE_FIELD and f.kind != "spans"}
+    assert gated == expected  # the rating included
+    assert GATE_FIELD not in gated and "spans" not in gated and "notes" not in gated
+
+
+def test_a_new_taxonomy_field_appears_behind_the_gate_with_hotkeys(tmp_path: Path) -> None:
+    tax = _with_ai_role(tmp_path)
+    xml = labeling_config(tax)
+    assert "ai_role" in _gated_names(xml)
+    root = ET.fromstring(xml)
+    role = next(el for el in root.iter("Choices") if el.get("name") == "ai_role")
+    assert role.get("choice") == "single-radio"
+    assert [c.get("alias") for c in role] == ["character", "discussed", "background"]
+    assert all(c.get("hotkey") for c in role)
+
+
+def test_every_choice_has_its_own_hotkey() -> None:
+    tax = taxonomy.load()
+    keys = hotkeys(tax)
+    every = [c.id for f in tax.fields for c in f.choices]
+    assert sorted(keys) == sorted(every)
+    assert len(set(keys.values())) == len(every)
+    # Label Studio's own region shortcuts stay free.
+    assert not {"h", "r", "u"} & set(keys.values())
+    assert [keys[c] for c in tax.ids(GATE_FIELD)] == ["1", "2", "3"]
+    root = ET.fromstring(labeling_config(tax))
+    assert {el.get("alias"): el.get("hotkey") for el in root.iter()
+            if el.tag in ("Choice", "Label")} == keys
+
+
+def test_the_task_shows_title_and_author_and_the_gate_is_not_pre_answered() -> None:
+    tax = taxonomy.load()
+    root = ET.fromstring(labeling_config(tax))
+    assert any(h.get("value") == "$work" for h in root.iter("Header"))
+    assert work_line("The Greyhaven Plan", ["Margaret Fenwick"], 1961) == \
+        "The Greyhaven Plan — Margaret Fenwick (1961)"
+    assert work_line(None, [], None) == "Untitled work"
+    text = "The robot Tobias spoke."
+    pred = pre_annotation({"text": text, "evidence": [{"start": 4, "end": 9}], "score": 0.9})
+    assert [r["from_name"] for r in pred["result"]] == ["spans"]
+    assert pred["result"][0]["value"]["labels"] == ["ai_mention"]
