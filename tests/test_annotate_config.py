@@ -6,11 +6,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import yaml
 from label_studio_sdk.label_interface import LabelInterface
 
 from dataset_builder import taxonomy
 from dataset_builder.annotate.config import GATE_FIELD, GATE_OPEN, hotkeys, labeling_config
+from dataset_builder.annotate.normalise import Context, normalise_tasks
 from dataset_builder.annotate.push import pre_annotation, work_line
 
 # A field like the ai_role another change adds: the config must show it without code changes.
@@ -23,6 +25,9 @@ AI_ROLE = {
         {"id": "background", "name": "Background", "definition": "Only scenery."},
     ],
 }
+
+
+TIME = "2026-11-20T10:00:00.000000Z"
 
 
 def _with_ai_role(tmp_path: Path) -> taxonomy.Taxonomy:
@@ -112,3 +117,29 @@ def test_the_task_shows_title_and_author_and_the_gate_is_not_pre_answered() -> N
     pred = pre_annotation({"text": text, "evidence": [{"start": 4, "end": 9}], "score": 0.9})
     assert [r["from_name"] for r in pred["result"]] == ["spans"]
     assert pred["result"][0]["value"]["labels"] == ["ai_mention"]
+
+
+def test_spans_of_an_absent_answer_are_dropped_with_a_warning(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    text = "The robot Tobias spoke."
+    mention = {"from_name": "spans", "to_name": "text", "type": "labels",
+               "value": {"start": 4, "end": 9, "text": "robot", "labels": ["ai_mention"]}}
+
+    def task(tid: int, gate: str) -> dict:
+        return {"id": tid, "data": {"text": text, "passage_id": f"p_{tid:016x}"},
+                "annotations": [{"id": tid, "completed_by": 2, "created_at": TIME,
+                                 "result": [{"from_name": "ai_present", "to_name": "text",
+                                             "type": "choices", "value": {"choices": [gate]}},
+                                            mention]}]}
+
+    ctx = Context(taxonomy=taxonomy.load(), project="P", guideline_version="1.0.0", key=b"k",
+                  emails={2: "ann@example.org"})
+    rows, rejected, _ = normalise_tasks([task(1, "absent"), task(2, "uncertain")], ctx)
+    assert rejected == []
+    spans = {r["ai_present"]: r["spans"] for r in rows}
+    assert spans["absent"] == []
+    # An uncertain answer keeps its candidate mentions (the codebook asks for them).
+    assert [s["text"] for s in spans["uncertain"]] == ["robot"]
+    err = capsys.readouterr().err
+    assert "1 annotation(s) answer ai_present=absent but mark spans" in err
+    assert "spans were dropped" in err

@@ -27,6 +27,9 @@ MODEL_VERSION = f"dataset_builder-{__version__}"
 # progress still moves), and 20-40% slower at 500.
 BATCH_SIZE = 2000
 SPAN_FIELD = "spans"
+# Task data an annotator reads; every other key of task_data() is bookkeeping for the
+# pipeline and is hidden from the task list.
+SHOWN_DATA = (TEXT_KEY, WORK_KEY)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,49 @@ def ensure_project(client: Any, url: str, title: str, maximum_annotations: int,
     lsc.call(url, "updating the project's labeling config", client.projects.update,
              id=project.id, **settings)
     return project, False
+
+
+def hidden_columns(columns: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Label Studio's own hidden task-list columns, plus every task data key but the shown.
+
+    ``columns`` is the answer of ``GET /api/dm/columns``; the ids returned are the ones the
+    Data Manager stores in a tab (``tasks:data.text_sha256``, ``tasks:inner_id``).
+    """
+    sample = task_data({"text": "", "passage_id": "", "work_id": "", "text_sha256": "",
+                        "char_start": 0, "char_end": 0}, "", "")
+    internal_keys = [f"tasks:data.{key}" for key in sample if key not in SHOWN_DATA]
+    hidden: dict[str, list[str]] = {"explore": list(internal_keys),
+                                    "labeling": list(internal_keys)}
+    for col in columns:
+        if col.get("children"):  # the "data" group itself
+            continue
+        parent = f"{col['parent']}." if col.get("parent") else ""
+        key = f"{col.get('target', 'tasks')}:{parent}{col['id']}"
+        internal = col.get("parent") == "data" and col["id"] not in SHOWN_DATA
+        defaults = col.get("visibility_defaults") or {}
+        for mode, keys in hidden.items():
+            if (internal or defaults.get(mode) is False) and key not in keys:
+                keys.append(key)
+    return hidden
+
+
+def ensure_task_list(client: Any, url: str, project_id: int) -> None:
+    """Give a project without a saved task list one that hides the internal columns.
+
+    Label Studio keeps column visibility per tab ("view"); an existing tab is the
+    maintainers' (or the volunteer's) choice and is left as it is.
+    """
+    views = lsc.call(url, "listing the project's tabs", client.views.list, project=project_id)
+    if views:
+        return
+    http = client._client_wrapper.httpx_client  # the SDK's authenticated HTTP client
+    with lsc.speaking_errors(url, "reading the task list's columns"):
+        response = http.request("api/dm/columns/", method="GET", params={"project": project_id})
+        if response.status_code >= 400:
+            raise ApiError(status_code=response.status_code, body=response.text[:300])
+    columns = response.json().get("columns") or []
+    lsc.call(url, "creating the project's task list", client.views.create, project=project_id,
+             data={"title": "Passages", "hiddenColumns": hidden_columns(columns)})
 
 
 def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
@@ -200,5 +246,6 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
                      f"{changed[0]}); their tasks were left as they are. Re-extract with the "
                      "same settings, or push to a new project for the new passages.")
     imported = import_in_batches(client, url, proj.id, new_tasks, batch_size, "pushing tasks")
+    ensure_task_list(client, url, int(proj.id))
     return PushResult(int(proj.id), project, created, imported, len(passages) - len(new_tasks),
                       len(changed), skipped)
