@@ -110,7 +110,16 @@ def synthetic_workdir(root: Path, n_passages: int, per_passage: int, seed: int =
         "pull_id": "20261101T120000Z-bench0",
     })
     (root / "annotations").mkdir(exist_ok=True)
-    ann.to_parquet(root / "annotations" / "20261101T120000Z-bench0.parquet")
+    # As `faip annotate pull` writes it: with the id of its (non-demo) pseudonym key.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
+
+    table = pa.Table.from_pandas(ann, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           KEY_METADATA: key_id(b"benchmark-key").encode()})
+    pq.write_table(table, root / "annotations" / "20261101T120000Z-bench0.parquet")
     soft = [0.0] * len(personas)
     labels = pd.DataFrame({
         "passage_id": passages["passage_id"], "ai_present": "present",

@@ -12,12 +12,16 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.io import sha256_text
 from dataset_builder.tables import passage_id, write_table
 
 PERSONAS = ("dutiful_servant", "schemer", "companion", "rebel_liberator")
 TRAITS = (("obedience",), ("deception", "self_preservation"), ("care",), ("desire_for_freedom",))
+PROJECT_KEY = b"release-fixture-project-key"
 ANNOTATORS = ("ann_0123456789ab", "ann_ba9876543210", "ann_00000000000c")
 PARAGRAPH = (
     "The automaton number {i}.{j} lifted its brass hand and spoke softly to the engineer "
@@ -144,6 +148,17 @@ def characters() -> pd.DataFrame:
     })
 
 
+def write_pull(path: Path, rows: pd.DataFrame, key: bytes | None = PROJECT_KEY) -> Path:
+    """A pull file as `faip annotate pull` writes it: with the id of its pseudonym key
+    (``key=None``: no record, as in a file written by hand)."""
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if key is not None:
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), KEY_METADATA: key_id(key).encode()})
+    pq.write_table(table, path)
+    return path
+
+
 def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path:
     """A complete, valid work directory (texts included) with ``n_works`` works."""
     root.mkdir(parents=True, exist_ok=True)
@@ -155,7 +170,7 @@ def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path
     write_table(root, "passages", passages(n_works))
     write_table(root, "labels", labels(n_works))
     (root / "annotations").mkdir(exist_ok=True)
-    annotations(n_works).to_parquet(root / "annotations" / "20261101T120000Z-abcdef.parquet")
+    write_pull(root / "annotations" / "20261101T120000Z-abcdef.parquet", annotations(n_works))
     if agreement:
         (root / "agreement").mkdir(exist_ok=True)
         (root / "agreement" / "agreement.json").write_text(json.dumps({

@@ -257,8 +257,8 @@ def test_pull_files_whose_column_types_differ_are_released_from_python_cells(
     first = w / "annotations" / "20261101T120000Z-abcdef.parquet"
     ann = pd.read_parquet(first)
     half = len(ann) // 2
-    ann.iloc[:half].assign(notes="seen").to_parquet(first)
-    ann.iloc[half:].assign(notes=7).to_parquet(w / "annotations" / "20261102T120000Z-b.parquet")
+    rf.write_pull(first, ann.iloc[:half].assign(notes="seen"))
+    rf.write_pull(w / "annotations" / "20261102T120000Z-b.parquet", ann.iloc[half:].assign(notes=7))
     rel = _release_with_work_3_withheld(tmp_path, w)
     rows = pq.read_table(rel / "data" / "annotations").to_pylist()
     assert sorted(r["row_id"] for r in rows) == sorted(ann["row_id"])

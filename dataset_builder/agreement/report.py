@@ -77,6 +77,10 @@ def markdown(result: AgreementResult) -> str:
     lines.append("|---|" + "---:|" * len(ids))
     for pid, row in zip(ids, result.persona_confusion, strict=True):
         lines.append(f"| {pid} | " + " | ".join(str(v) for v in row) + " |")
+    if s.get("suggestions"):
+        from dataset_builder.annotate.suggestions import markdown as suggestion_lines
+
+        lines += ["", *suggestion_lines(s["suggestions"])]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
     lines += ["", METHOD_NOTES]

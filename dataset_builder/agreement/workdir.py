@@ -38,6 +38,19 @@ def passage_lengths(workdir: Path) -> dict[str, int] | None:
     return dict(zip(df["passage_id"], lengths, strict=True))
 
 
+def passage_evidence(workdir: Path) -> pd.DataFrame | None:
+    """passage_id and the extractor's evidence (its suggestions), when passages are there."""
+    path = table_path(workdir, "passages")
+    if not path.exists():
+        return None
+    try:
+        return pd.read_parquet(path, columns=["passage_id", "evidence"])
+    except Exception as exc:  # only the suggestions section is lost
+        warn(f"{path}: cannot read the extractor's evidence ({exc}); the report leaves out "
+             "how often annotators kept its suggestions.")
+        return None
+
+
 def agreement_report(workdir: Path, annotations_dir: Path | None = None,
                      out: Path | None = None, bootstrap: int = 1000,
                      seed: int = 0) -> tuple[AgreementResult, Path]:
@@ -45,6 +58,12 @@ def agreement_report(workdir: Path, annotations_dir: Path | None = None,
     rows = load_rows(workdir, annotations_dir)
     result = compute_agreement(rows, taxonomy_mod.load(), bootstrap=bootstrap, seed=seed,
                                passage_lengths=passage_lengths(workdir))
+    evidence = passage_evidence(workdir)
+    if evidence is not None:
+        from dataset_builder.annotate.suggestions import suggestion_uptake
+        from dataset_builder.tables import live_annotations
+
+        result.summary["suggestions"] = suggestion_uptake(live_annotations(rows), evidence)
     report = write_report(result, out if out is not None else Path(workdir) / "agreement")
     return result, report
 

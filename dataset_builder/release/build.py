@@ -102,8 +102,12 @@ def build_release(
     citation_path: str | Path | None = None,
     repo_id: str = DEFAULT_REPO_ID,
     stamp_splits: bool = True,
+    allow_demo_key: bool = False,
 ) -> Path:
-    """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path."""
+    """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path.
+
+    ``allow_demo_key`` is for the demo's own sample only: a real release refuses pseudonyms
+    made with the public demo key."""
     from dataset_builder.release.splits import default_path
 
     changelog.parse_version(version)
@@ -129,6 +133,7 @@ def build_release(
         from dataset_builder.catalog.model import load_catalogue
 
         characters = load_catalogue()
+    _refuse_public_pseudonyms(Path(workdir) / "annotations", allow_demo_key)
     # Started now so that it imports matplotlib while the tables are read and validated.
     worker = plots.FigureWorker()
     try:
@@ -154,6 +159,16 @@ def build_release(
         ])
         write_splits(splits_file, stamped)
     return out
+
+
+def _refuse_public_pseudonyms(directory: Path, allow_demo: bool) -> None:
+    from dataset_builder.annotate.pseudonym import SET_KEY_HINT, releasable_key_problems
+
+    problems = releasable_key_problems(directory, allow_demo)
+    if problems:
+        raise UserError("the release would publish pseudonyms that are not protected by the "
+                        "project's key; nothing was released:\n  " + "\n  ".join(problems[:20])
+                        + f"\nTo fix: {SET_KEY_HINT}.")
 
 
 @dataclass

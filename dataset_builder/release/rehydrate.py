@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -60,6 +61,25 @@ class _Source:
             except UserError:
                 return None
         return None
+
+
+def restore_texts(rows: pd.DataFrame, work_sha: dict[str, str], source: Path
+                  ) -> tuple[list[str | None], int]:
+    """The ``text`` column of ``rows`` (release passages) with every null text restored from
+    ``source`` where the cut matches ``text_sha256`` (others stay null); and how many were."""
+    src = _Source(source, work_sha)
+    texts: list[str | None] = rows["text"].tolist()
+    restored = 0
+    cols = ("work_id", "char_start", "char_end", "text_sha256")
+    for i, (work_id, start, end, sha) in enumerate(zip(*(rows[c] for c in cols), strict=True)):
+        if texts[i] is not None and texts[i] == texts[i]:
+            continue
+        texts[i] = None
+        whole = src.text(work_id)
+        if whole is not None and sha256_text(whole[int(start):int(end)]) == sha:
+            texts[i] = whole[int(start):int(end)]
+            restored += 1
+    return texts, restored
 
 
 def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
