@@ -42,24 +42,26 @@ _SMALL = 4
 # questions column is used, and choices flow in rows instead of one long column.
 _STYLE = """  <Style>
     .faip-screen { display: flex; gap: 24px; align-items: flex-start; }
-    .faip-passage { flex: 1 1 52%; min-width: 0; position: sticky; top: 0; }
-    .faip-passage h3 { font-size: 17px !important; margin: 0 0 6px 0 !important; }
-    .faip-text { max-height: calc(100vh - 205px); overflow-y: auto; padding-right: 8px; }
+    .faip-passage { flex: 1 1 55%; min-width: 0; position: sticky; top: 0; }
+    .faip-head { display: flex; align-items: center; flex-wrap: wrap; gap: 4px 16px; }
+    .faip-head h3 { font-size: 16px !important; margin: 0 !important; }
+    .faip-text { max-height: calc(100vh - 165px); overflow-y: auto; padding-right: 8px;
+                 margin-top: 6px; }
     /* Hard-wrapped lines (Gutenberg's 70 columns) reflow to the column's width; blank
        lines still part paragraphs. Display only: offsets are counted on the text. */
-    .faip-text .lsf-richtext__container { font-size: 15px; line-height: 21px; }
+    .faip-text .lsf-richtext__container { font-size: 14.5px; line-height: 20px; }
     .faip-text br { display: none; }
     .faip-text .lsf-richtext__line { display: inline; padding-left: 0; }
     .faip-text .lsf-richtext__line::after { content: " "; }
     .faip-text .lsf-richtext__line:empty { display: block; height: 8px; }
-    .faip-questions { flex: 1 1 48%; min-width: 0; }
+    .faip-questions { flex: 1 1 45%; min-width: 0; }
     .faip-questions h4 { font-size: 14px !important; margin: 6px 0 2px 0 !important; }
     .faip-questions .lsf-choices { margin: 0 !important; }
     .faip-questions .lsf-choice__item, .faip-questions .lsf-choice { margin: 0 !important;
-      padding: 0 !important; line-height: 22px; }
+      padding: 0 !important; line-height: 21px; font-size: 13.5px; }
     .faip-questions .lsf-choice_layout_inline { margin-right: 8px !important; }
     .faip-inline { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
-    .faip-inline h4 { flex: 0 0 170px; margin: 0 !important; }
+    .faip-inline h4 { flex: 0 0 125px; margin: 0 !important; }
     .faip-scale h4 { font-size: 12px !important; font-weight: normal !important;
                      line-height: 1.35; color: #555; }
   </Style>"""
@@ -155,8 +157,11 @@ def labeling_config(tax: Taxonomy | None = None) -> str:
     gate = [f for f in fields if f.id == GATE_FIELD]
     span_fields = [f for f in fields if f.kind == "spans"]
     gated = [f for f in fields if f not in gate and f not in span_fields]
-    passage = [f"      <Header value={quoteattr('$' + WORK_KEY)} size=\"4\"/>"]
+    # The work's line and the span labels share one row above the passage.
+    passage = ['      <View className="faip-head">',
+               f"      <Header value={quoteattr('$' + WORK_KEY)} size=\"4\"/>"]
     passage.extend(_spans(f, keys) for f in span_fields)
+    passage.append("      </View>")
     passage.append('      <View className="faip-text">\n'
                    f"        <Text name={quoteattr(TEXT_KEY)} value={quoteattr('$' + TEXT_KEY)} "
                    'granularity="symbol"/>\n      </View>')

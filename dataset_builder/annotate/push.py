@@ -201,7 +201,7 @@ def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
     rows = passages[keep].reset_index(drop=True)
     if table_path(workdir, "works").exists():
-        works = read_table(workdir, "works")[["work_id", "title", "authors"]]
+        works = read_table(workdir, "works")[["work_id", "title", "authors", "year"]]
         rows = rows.merge(works.rename(columns={"title": "work_title"}), on="work_id",
                           how="left")
     return rows, int((~keep).sum())
