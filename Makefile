@@ -4,8 +4,10 @@ VENV := .venv
 LS_VENV := .venv-ls
 LABEL_STUDIO_VERSION := 1.23.2
 WORKDIR ?= work/demo
+# The browser tests drive Debian's Chromium with Playwright (never Playwright's own download).
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install lint bench clean browser
 
 # The package and its tools (editable, so the committed schema/ and data/ are used in place).
 $(VENV)/.installed: pyproject.toml
@@ -21,11 +23,18 @@ $(LS_VENV)/.installed:
 
 install: $(VENV)/.installed
 
+# Debian's chromium package, installed with apt when missing (CI runs as root).
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
 demo: $(VENV)/.installed
 	$(VENV)/bin/faip demo --workdir $(WORKDIR)
 
 test:
-	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed
+	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed browser
 	$(VENV)/bin/ruff check .
 	LABEL_STUDIO_BIN=$(CURDIR)/$(LS_VENV)/bin/label-studio $(VENV)/bin/pytest
 

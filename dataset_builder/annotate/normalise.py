@@ -307,8 +307,13 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
     rejected: list[Rejected] = []
     seen: set[str] = set()
     dropped: list[str] = []
+    drafts_only: list[str] = []
     for task in tasks:
         anns = task.get("annotations") or []
+        if task.get("drafts") and not any(isinstance(a, Mapping) and not a.get("was_cancelled")
+                                          for a in (anns if isinstance(anns, list) else [])):
+            data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
+            drafts_only.append(str(data.get("passage_id") or f"task {task.get('id')}"))
         if not isinstance(anns, list):
             rejected.append(Rejected(
                 reason=f"annotations is {type(anns).__name__}, not a list of annotations",
@@ -343,6 +348,12 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
         console.warn(f"{len(dropped)} annotation(s) answer ai_present={NO_AI} but mark spans "
                      f"(e.g. {dropped[0]}); their spans were dropped: with no artificial mind "
                      "there is nothing to mark.")
+    if drafts_only:
+        # A browser closed (or a task left) before Submit: Label Studio kept a draft, which
+        # is not an annotation and is not exported as one.
+        console.warn(f"{len(drafts_only)} passage(s) have a draft that was never submitted "
+                     f"(e.g. {drafts_only[0]}): open them in Label Studio, press Submit, then "
+                     "export again to include them.")
     return rows, rejected, seen
 
 
