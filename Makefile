@@ -1,4 +1,5 @@
-# The two commands of the quick start: `make demo` and `make test`.
+# The two commands of the quick start, `make demo` and `make test`, and a volunteer's
+# `make annotate` (CONTRIBUTING.md).
 PYTHON ?= python3
 VENV := .venv
 LS_VENV := .venv-ls
@@ -7,7 +8,11 @@ WORKDIR ?= work/demo
 # The browser tests drive Debian's Chromium with Playwright (never Playwright's own download).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test install lint bench clean browser
+# What `make annotate` serves: the latest release on the Hub, or RELEASE=DIR_OR_ORG/NAME@vX.Y.Z.
+RELEASE ?= fictional-ai-personas/fictional-ai-personas
+ANNOTATE_WORKDIR ?= work/mine
+
+.PHONY: demo test install lint bench clean browser annotate
 
 # The package and its tools (editable, so the committed schema/ and data/ are used in place).
 $(VENV)/.installed: pyproject.toml
@@ -29,6 +34,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+# A volunteer's one command after cloning: both venvs, then a local Label Studio with the
+# release's passages (serve asks once for consent to CC BY 4.0).
+annotate:
+	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed
+	$(VENV)/bin/faip annotate serve --workdir $(ANNOTATE_WORKDIR) --release $(RELEASE)
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/faip demo --workdir $(WORKDIR)

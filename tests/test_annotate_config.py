@@ -3,6 +3,8 @@ everything else behind it, one hotkey per choice; a new taxonomy field appears b
 
 from __future__ import annotations
 
+import re
+import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -143,3 +145,22 @@ def test_spans_of_an_absent_answer_are_dropped_with_a_warning(
     err = capsys.readouterr().err
     assert "1 annotation(s) answer ai_present=absent but mark spans" in err
     assert "spans were dropped" in err
+
+
+def test_contributing_takes_a_volunteer_to_the_screen_in_three_commands() -> None:
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Annotate passages in three commands", 1)[1]
+    block = section.split("```sh", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.strip().splitlines() if line.strip()]
+    assert len(commands) == 3 and commands[0].startswith("git clone")
+    assert commands[-1] == "make annotate"
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nannotate:", 1)[1].split("\n\n", 1)[0]
+    assert "annotate serve" in recipe and "--release" in recipe and "LS_VENV" in recipe
+    # The screenshot it shows is a real PNG of the 1440x900 screen.
+    image = re.search(r"!\[[^\]]*\]\(([^)]+\.png)\)", section)
+    assert image is not None
+    png = (root / image.group(1)).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (1440, 900)
