@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from label_studio_sdk import LabelStudio
@@ -237,6 +238,36 @@ def test_a_volunteer_labels_a_passage_in_the_web_page_and_the_export_imports(
     # The extractor's suggested mentions were kept by the volunteer.
     assert {(s["start"], s["end"]) for s in row["spans"] if s["label"] == "ai_mention"} == \
         set(mentions)
+
+
+def test_absent_hides_the_other_questions_and_their_answers_are_not_kept(
+        served: Served, tmp_path: Path) -> None:
+    with chromium() as browser:
+        page = _log_in(browser, served.url)
+        _start_labelling(page, served)
+        rating = page.locator(".faip-questions h4", has_text="Role model for an AI assistant")
+        assert not rating.is_visible()
+        page.locator('input[name="Present"]').click()
+        assert rating.is_visible()
+        page.locator('input[name="Schemer"]').click()
+        page.locator('input[name="Deception"]').click()
+        page.locator('input[name="Absent"]').click()  # changed their mind
+        assert not rating.is_visible() and not page.locator('input[name="Schemer"]').is_visible()
+        with page.expect_response(lambda r: "/annotations" in r.url
+                                  and r.request.method == "POST") as posted:
+            page.get_by_test_id("bottombar-submit-button").click()
+        result = posted.value.json()["result"]
+    # Hidden questions are not submitted; the pre-filled mentions are, and import drops them.
+    assert {r["from_name"] for r in result} == {"ai_present", "spans"}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(served.client.projects.exports.as_json(served.project_id)))
+    code, out = _import(export, tmp_path / "maintainer")
+    assert code == 0, out
+    assert "answer ai_present=absent but mark spans" in " ".join(out.split())
+    rows = read_annotations(tmp_path / "maintainer" / "annotations")
+    absent = rows[rows["ai_present"] == "absent"].iloc[0]
+    assert len(absent["spans"]) == 0 and pd.isna(absent["persona"])
+    assert len(absent["traits"]) == 0
 
 
 def test_a_browser_closed_mid_task_keeps_the_draft_and_import_says_so(
