@@ -76,7 +76,7 @@ class Guideline:
 
 
 def hotkeys(tax: Taxonomy) -> dict[str, str]:
-    """choice id -> its hotkey, in taxonomy order (the gate's answers get 1, 2, 3)."""
+    """choice id -> its hotkey, in screen order (the gate's answers get 1, 2, 3)."""
     ids = [c.id for f in _ordered(tax) if f.kind != "rating" for c in f.choices]
     if len(ids) > len(_HOTKEYS):
         raise ValueError(f"{len(ids)} choices but only {len(_HOTKEYS)} hotkeys; add keys to "
