@@ -56,9 +56,11 @@ _STYLE = """  <Style>
     .faip-text .lsf-richtext__line:empty { display: block; height: 8px; }
     .faip-questions { flex: 1 1 45%; min-width: 0; }
     .faip-questions h4 { font-size: 14px !important; margin: 6px 0 2px 0 !important; }
-    .faip-questions .lsf-choices { margin: 0 !important; }
+    .faip-questions .lsf-choices { margin: 0 !important; line-height: 19px; }
     .faip-questions .lsf-choice__item, .faip-questions .lsf-choice { margin: 0 !important;
-      padding: 0 !important; line-height: 21px; font-size: 13.5px; }
+      padding: 0 !important; line-height: 19px; }
+    .faip-questions .lsf-choice__checkbox, .faip-questions .lsf-choice__checkbox span {
+      font-size: 13px; line-height: 19px; }
     .faip-questions .lsf-choice_layout_inline { margin-right: 8px !important; }
     .faip-inline { display: flex; align-items: center; gap: 8px; margin: 4px 0; }
     .faip-inline h4 { flex: 0 0 125px; margin: 0 !important; }
@@ -173,7 +175,7 @@ def labeling_config(tax: Taxonomy | None = None) -> str:
         questions.extend(_question(f, keys) for f in gated)
         questions.append("      </View>")
     # Typed notes are kept on submit without an "Add" click (transcription mode).
-    questions.append(f'      <TextArea name="notes" toName={quoteattr(TEXT_KEY)} rows="2" '
+    questions.append(f'      <TextArea name="notes" toName={quoteattr(TEXT_KEY)} rows="1" '
                      'maxSubmissions="1" editable="true" transcription="true" '
                      'showSubmitButton="false" placeholder="Notes (optional): what made you '
                      'hesitate, which labels you weighed"/>')
