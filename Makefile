@@ -11,8 +11,11 @@ CHROMIUM := /usr/bin/chromium
 # What `make annotate` serves: the latest release on the Hub, or RELEASE=DIR_OR_ORG/NAME@vX.Y.Z.
 RELEASE ?= fictional-ai-personas/fictional-ai-personas
 ANNOTATE_WORKDIR ?= work/mine
+MIRROR ?= ../shared/realdata/gutenberg-mirror
+CORPUS_OUT ?= dist/v$(shell sed -n 's/^version: *//p' data/selection.yaml)
+CORPUS_DATE ?= $(shell date -u +%F)
 
-.PHONY: demo test install lint bench clean browser annotate
+.PHONY: demo test install lint bench clean corpus browser annotate
 
 # The package and its tools (editable, so the committed schema/ and data/ are used in place).
 $(VENV)/.installed: pyproject.toml
@@ -43,6 +46,11 @@ annotate:
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/faip demo --workdir $(WORKDIR)
+
+# The corpus release of data/selection.yaml from a Gutenberg mirror (a folder or a URL).
+corpus: $(VENV)/.installed
+	$(VENV)/bin/faip build --mirror $(MIRROR) --out $(CORPUS_OUT) --date $(CORPUS_DATE) \
+		--workdir work/corpus --workers 2
 
 test:
 	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed browser

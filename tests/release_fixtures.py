@@ -51,10 +51,11 @@ def works(n_works: int) -> pd.DataFrame:
         text = story(i)
         rows.append({
             "work_id": work_id(i), "source": "gutenberg", "title": f"Story {i}",
-            "authors": [f"Author {i % 5}"], "year": 1880 + 7 * i, "language": "en",
+            "authors": [f"Author {i % 5}"], "year": 1880 + (7 * i) % 220, "language": "en",
             "subjects": ["Robots -- Fiction"],
             "source_url": f"file:///mirror/cache/epub/{990100 + i}/pg{990100 + i}.txt",
             "licence": "copyrighted" if i == 1 else "public-domain-us",
+            "released": f"{2000 + i}-01", "metadata_from": ["title:catalogue"],
             "sha256": sha256_text(text), "n_chars": len(text),
             "text_path": f"texts/{sha256_text(text)}.txt",
         })
@@ -94,7 +95,8 @@ def annotations(n_works: int) -> pd.DataFrame:
             rows.append({
                 "row_id": f"r_{n:016x}", "annotation_id": f"{i}:{k}",
                 "passage_id": p["passage_id"], "annotator": annotator,
-                "ai_present": "present", "persona": PERSONAS[(i + k * (i % 2)) % 4],
+                "ai_present": "present", "ai_role": ("character", "discussed")[i % 2],
+                "persona": PERSONAS[(i + k * (i % 2)) % 4],
                 "traits": list(TRAITS[i % 4]), "stance": "ambivalent", "outcome": "neither",
                 "role_model": 3 + k, "spans": [{"label": "ai_mention", "start": 4, "end": 13,
                                                 "text": "automaton"}],
@@ -122,9 +124,11 @@ def labels(n_works: int) -> pd.DataFrame:
             "companion", "oracle", "machine_species", "none", "unclear",
         ].index(persona)] = 1.0
         rows.append({
-            "passage_id": p["passage_id"], "ai_present": "present", "persona": persona,
+            "passage_id": p["passage_id"], "ai_present": "present",
+            "ai_role": ("character", "discussed")[i % 2], "persona": persona,
             "traits": list(TRAITS[i % 4]), "stance": "ambivalent", "outcome": "neither",
-            "role_model": 3.5, "ai_present_soft": [1.0, 0.0, 0.0], "persona_soft": soft,
+            "role_model": 3.5, "ai_present_soft": [1.0, 0.0, 0.0],
+            "ai_role_soft": [1.0 - i % 2, float(i % 2), 0.0], "persona_soft": soft,
             "traits_soft": [0.0] * 22, "stance_soft": [0.0, 0.0, 1.0, 0.0],
             "outcome_soft": [0.0, 0.0, 1.0], "n_annotators": 2, "agreement": 1.0,
             "needs_adjudication": False, "method": "majority", "taxonomy_version": "1.0.0",

@@ -17,14 +17,15 @@ from dataset_builder.annotate.config import GATE_FIELD, GATE_OPEN, hotkeys, labe
 from dataset_builder.annotate.normalise import Context, normalise_tasks
 from dataset_builder.annotate.push import pre_annotation, work_line
 
-# A field like the ai_role another change adds: the config must show it without code changes.
-AI_ROLE = {
-    "id": "ai_role", "name": "Role of the AI in the passage", "kind": "single",
-    "definition": "How the AI figures in the passage.",
+# A field the taxonomy may gain later (as it gained ai_role): the config must show it
+# without code changes.
+NEW_FIELD = {
+    "id": "ai_body", "name": "Body of the AI", "kind": "single",
+    "definition": "What the AI's body is in the passage.",
     "choices": [
-        {"id": "character", "name": "Character", "definition": "It acts or speaks."},
-        {"id": "discussed", "name": "Discussed", "definition": "People talk about it."},
-        {"id": "background", "name": "Background", "definition": "Only scenery."},
+        {"id": "humanoid", "name": "Humanoid", "definition": "Shaped like a person."},
+        {"id": "machine_body", "name": "Machine body", "definition": "A vehicle or device."},
+        {"id": "disembodied", "name": "Disembodied", "definition": "A voice or a network."},
     ],
 }
 
@@ -32,9 +33,9 @@ AI_ROLE = {
 TIME = "2026-11-20T10:00:00.000000Z"
 
 
-def _with_ai_role(tmp_path: Path) -> taxonomy.Taxonomy:
+def _with_new_field(tmp_path: Path) -> taxonomy.Taxonomy:
     raw = yaml.safe_load(taxonomy.default_path().read_text(encoding="utf-8"))
-    raw["fields"].insert(1, AI_ROLE)
+    raw["fields"].insert(1, NEW_FIELD)
     path = tmp_path / "taxonomy.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return taxonomy.load(path)
@@ -84,14 +85,16 @@ def test_every_question_but_the_gate_and_the_spans_waits_for_present() -> None:
 
 
 def test_a_new_taxonomy_field_appears_behind_the_gate_with_hotkeys(tmp_path: Path) -> None:
-    tax = _with_ai_role(tmp_path)
+    # ai_role came this way: no code names it.
+    assert "ai_role" in _gated_names(labeling_config(taxonomy.load()))
+    tax = _with_new_field(tmp_path)
     xml = labeling_config(tax)
-    assert "ai_role" in _gated_names(xml)
+    assert "ai_body" in _gated_names(xml)
     root = ET.fromstring(xml)
-    role = next(el for el in root.iter("Choices") if el.get("name") == "ai_role")
-    assert role.get("choice") == "single-radio"
-    assert [c.get("alias") for c in role] == ["character", "discussed", "background"]
-    assert all(c.get("hotkey") for c in role)
+    body = next(el for el in root.iter("Choices") if el.get("name") == "ai_body")
+    assert body.get("choice") == "single-radio"
+    assert [c.get("alias") for c in body] == ["humanoid", "machine_body", "disembodied"]
+    assert all(c.get("hotkey") for c in body)
 
 
 def test_every_choice_has_its_own_hotkey() -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dataset_builder.agreement.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
 from dataset_builder.annotate.pull import pull
@@ -57,6 +58,7 @@ def _passages(texts: list[str] = TEXTS) -> pd.DataFrame:
             "evidence": [{"term": mention.group(0), "kind": "lexicon",
                           "start": mention.start(), "end": mention.end()}],
             "character_ids": [], "duplicate_of": None,
+            "predicted_ai_role": ("character", "discussed")[len(rows) % 2],
         })
     df = pd.DataFrame(rows)
     PassageSchema.validate(df, lazy=True)
@@ -105,8 +107,10 @@ def test_push_annotate_pull_edit_delete(env: LabelStudioFixture, tmp_path: Path)
     assert script_task.data["text"] == TEXTS[1]  # stored verbatim, shown as plain text
     preds = ls.client.predictions.list(task=script_task.id)
     assert preds[0].model_version == MODEL_VERSION
-    # Suggestions are the extractor's spans; the ai_present gate is left to the annotator.
-    assert {r["from_name"] for r in preds[0].result} == {"spans"}
+    # Suggestions are the extractor's spans and role; the ai_present gate is left to the annotator.
+    assert {r["from_name"] for r in preds[0].result} == {"ai_role", "spans"}
+    role = next(r for r in preds[0].result if r["from_name"] == "ai_role")
+    assert role["value"] == {"choices": ["discussed"]}  # the extractor's guess, pre-filled
 
     # Idempotent re-push; a passage whose text changed is reported, not duplicated.
     changed = passages.copy()
@@ -188,8 +192,10 @@ def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> Non
                                          result=_labels(["schemer", "companion"][j], 2 + j))
     pull(work, ls.url, "Adjudicated")
     flagged = passages.iloc[0]["passage_id"]
-    pd.DataFrame({"passage_id": passages["passage_id"],
-                  "needs_adjudication": [True, False]}).to_parquet(work / "labels.parquet")
+    # A real labels table (push reads it through its schema), with one passage flagged.
+    labels, _ = aggregate_workdir(work)
+    labels["needs_adjudication"] = labels["passage_id"] == flagged
+    write_table(work, "labels", labels)
     out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
                                     "--project", "Adjudicated", "--adjudication"])
     assert out.exit_code == 0, out.output

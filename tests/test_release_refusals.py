@@ -101,9 +101,15 @@ def test_version_must_grow_and_removed_label_ids_need_a_major(workdir: Path) -> 
 
 
 def test_missing_tables_are_named(workdir: Path) -> None:
+    # Annotations without their aggregated labels (or the reverse) are half a state; neither
+    # at all is a release before any annotation (tests/test_build.py).
     (workdir / "labels.parquet").unlink()
+    (workdir / "passages.parquet").rename(workdir / "kept.parquet")
+    _refused(workdir, r"missing table\(s\) passages.parquet, labels.parquet")
+    (workdir / "kept.parquet").rename(workdir / "passages.parquet")
     shutil.rmtree(workdir / "annotations")
-    _refused(workdir, r"missing table\(s\) labels.parquet, annotations/\*.parquet")
+    (workdir / "works.parquet").unlink()
+    _refused(workdir, r"missing table\(s\) works.parquet;")
 
 
 def test_missing_or_incomplete_splits_file_says_run_split(workdir: Path) -> None:

@@ -26,11 +26,14 @@ from dataset_builder.tables import live_annotations
 from dataset_builder.taxonomy import Taxonomy
 
 Level = Literal["nominal", "ordinal", "interval"]
-SINGLE_FIELDS = ("ai_present", "persona", "stance", "outcome")
+SINGLE_FIELDS = ("ai_present", "ai_role", "persona", "stance", "outcome")
+# Fields of a later MINOR taxonomy version: rows made before it (other tools' frames, old
+# exports) may lack the column, which then means "not answered".
+ADDED_FIELDS = ("ai_role",)
 RATING_FIELD = "role_model"
 REQUIRED_COLUMNS = (
     "row_id", "passage_id", "annotator", "updated_at", "taxonomy_version", "adjudication",
-    *SINGLE_FIELDS, "traits", RATING_FIELD, "spans",
+    *(f for f in SINGLE_FIELDS if f not in ADDED_FIELDS), "traits", RATING_FIELD, "spans",
 )
 
 
@@ -252,6 +255,9 @@ def _span_coverage(spans: pd.DataFrame, label: str, unit: np.ndarray, n_units: i
 def live_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """Live rows (history or live rows in, idempotent) and every annotator seen at all."""
     check_columns(rows)
+    missing = [f for f in ADDED_FIELDS if f not in rows.columns]
+    if missing:
+        rows = rows.assign(**dict.fromkeys(missing, None))
     seen = sorted(set(rows["annotator"]))
     if {"supersedes", "tombstone"} <= set(rows.columns):
         rows = live_annotations(rows)

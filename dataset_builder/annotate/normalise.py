@@ -34,8 +34,11 @@ _PASSAGE = re.compile(PASSAGE_ID)
 _TIME = re.compile(ISO_TIME)
 _SEMVER = re.compile(SEMVER)
 # Label fields of a row, in table order (the fingerprint of an annotation's content).
-LABEL_COLUMNS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "spans",
-                 "notes")
+LABEL_COLUMNS = ("ai_present", "ai_role", "persona", "traits", "stance", "outcome",
+                 "role_model", "spans", "notes")
+# Fields added by a MINOR taxonomy version: left out of an annotation's fingerprint while
+# unanswered, so rows stored before the field existed still match their unchanged annotation.
+_ADDED_FIELDS = frozenset({"ai_role"})
 
 
 # field id -> (field, its choice ids, choice id -> taxonomy position)
@@ -208,7 +211,9 @@ def _time(value: Any, what: str) -> str:
 
 def content_fingerprint(row: Mapping[str, Any]) -> str:
     """Hash of an annotation's labels and update time: equal iff nothing changed."""
-    payload = {k: plain(row[k]) for k in LABEL_COLUMNS} | {"updated_at": row["updated_at"]}
+    payload = {k: plain(row.get(k)) for k in LABEL_COLUMNS
+               if k not in _ADDED_FIELDS or plain(row.get(k)) is not None}
+    payload["updated_at"] = row["updated_at"]
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return sha256_text(data)
 
@@ -271,8 +276,8 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),
         "passage_id": pid, "annotator": pseudonymise(_identity(task, ann, ctx), ctx.key),
-        "ai_present": None, "persona": None, "traits": [], "stance": None, "outcome": None,
-        "role_model": None, "spans": [], "notes": None,
+        "ai_present": None, "ai_role": None, "persona": None, "traits": [], "stance": None,
+        "outcome": None, "role_model": None, "spans": [], "notes": None,
         "lead_time": None, "created_at": _time(ann.get("created_at"), "created_at"),
         "updated_at": _time(ann.get("updated_at") or ann.get("created_at"), "updated_at"),
         "taxonomy_version": tax_version, "guideline_version": guide_version,

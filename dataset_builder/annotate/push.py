@@ -26,6 +26,7 @@ from dataset_builder.annotate.release_source import (
 )
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table, table_path
+from dataset_builder.validate import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 # Tasks per import request. Label Studio pays a fixed cost per request: 10,000 tasks with
@@ -178,8 +179,9 @@ def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict
 
 
 def pre_annotation(row: dict[str, Any], model_version: str = MODEL_VERSION) -> dict[str, Any]:
-    """The extractor's suggestions: an ai_mention span per evidence hit. The ai_present gate
-    is left for the annotator to answer (a pre-ticked answer anchors it)."""
+    """The extractor's suggestions: an ai_mention span per evidence hit and its predicted AI
+    role. The ai_present gate is left for the annotator to answer (a pre-ticked answer
+    anchors it)."""
     text = row["text"]
     result: list[dict[str, Any]] = []
     for i, ev in enumerate(plain(row.get("evidence")) or []):
@@ -189,6 +191,10 @@ def pre_annotation(row: dict[str, Any], model_version: str = MODEL_VERSION) -> d
                 "id": f"ev{i}", "from_name": SPAN_FIELD, "to_name": TEXT_KEY, "type": "labels",
                 "value": {"start": start, "end": end, "text": text[start:end],
                           "labels": ["ai_mention"]}})
+    role = row.get("predicted_ai_role")
+    if isinstance(role, str):  # pre-filled, shown once the annotator confirms an AI is present
+        result.append({"id": "ai_role", "from_name": "ai_role", "to_name": TEXT_KEY,
+                       "type": "choices", "value": {"choices": [role]}})
     score = row.get("score")
     return {"model_version": model_version, "result": result,
             "score": None if score is None or score != score else float(score)}
@@ -197,7 +203,7 @@ def pre_annotation(row: dict[str, Any], model_version: str = MODEL_VERSION) -> d
 def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     """Passages to annotate: not duplicates, with text (and their work's title and authors
     when works.parquet is there). Returns (rows, skipped count)."""
-    passages = read_table(workdir, "passages")
+    passages = read_valid(workdir, ("passages",), "nothing was pushed")["passages"]
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
     rows = passages[keep].reset_index(drop=True)
     if table_path(workdir, "works").exists():

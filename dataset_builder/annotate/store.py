@@ -30,7 +30,8 @@ _SPAN = pa.struct([("label", pa.string()), ("start", pa.int64()), ("end", pa.int
 # Explicit types: an all-empty list column must still be list<string>, not list<null>.
 ARROW_SCHEMA = pa.schema([
     ("row_id", pa.string()), ("annotation_id", pa.string()), ("passage_id", pa.string()),
-    ("annotator", pa.string()), ("ai_present", pa.string()), ("persona", pa.string()),
+    ("annotator", pa.string()), ("ai_present", pa.string()), ("ai_role", pa.string()),
+    ("persona", pa.string()),
     ("traits", pa.list_(pa.string())), ("stance", pa.string()), ("outcome", pa.string()),
     ("role_model", pa.int64()), ("spans", pa.list_(_SPAN)), ("notes", pa.string()),
     ("lead_time", pa.float64()), ("created_at", pa.string()), ("updated_at", pa.string()),
@@ -66,10 +67,14 @@ def _hex16(*parts: str) -> str:
 
 
 def read_existing(directory: Path) -> pd.DataFrame | None:
-    """Every stored row, or None for an empty folder."""
+    """Every stored row as its schema checks it, or None for an empty folder (a damaged
+    history is refused before anything is appended to it)."""
+    from dataset_builder.validate import require_valid
+
     if not any(directory.glob("*.parquet")):
         return None
-    return read_annotations(directory)
+    rows = read_annotations(directory)
+    return require_valid({"annotations": rows}, "nothing was written")["annotations"]
 
 
 def plan_rows(existing: pd.DataFrame | None, rows: list[dict[str, Any]], seen: set[str],

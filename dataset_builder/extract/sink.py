@@ -39,6 +39,7 @@ SCHEMA = pa.schema([
     ("evidence", pa.list_(EVIDENCE)),
     ("character_ids", pa.list_(pa.string())),
     ("duplicate_of", pa.string()),
+    ("predicted_ai_role", pa.string()),
 ])
 _BATCH_ROWS = 8192  # rows validated and written at once: one pandera pass per 8k passages
 

@@ -12,10 +12,10 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -24,13 +24,21 @@ from datasets import Features
 
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.io import (
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    make_dir_temp,
+)
+from dataset_builder.lock import writes
 from dataset_builder.release import (
     card,
     changelog,
     checksums,
     citation,
     croissant,
+    history,
     plots,
     scan,
     stats,
@@ -90,6 +98,15 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
     return max(versions, key=changelog.parse_version) if versions else None
 
 
+def _splits_folder(arguments: dict[str, Any]) -> Path:
+    from dataset_builder.release.splits import default_path
+
+    return Path(arguments["splits_path"] or default_path()).parent
+
+
+# The folder --out is created in (where a killed run's .partial-* folder is cleaned up) and the
+# splits file's folder (the release stamps the file).
+@writes("release", "out^", _splits_folder)
 def build_release(
     version: str,
     workdir: str | Path,
@@ -121,6 +138,7 @@ def build_release(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
     tax = taxonomy.load()
     existing_splits = read_splits(splits_file)
+    history.refuse_moves(splits_file, existing_splits, prev_folder)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
                             _last_stamped(existing_splits))
     template_path = Path(template) if template else card.default_template()
@@ -139,7 +157,7 @@ def build_release(
     try:
         frames = load_frames(workdir, splits_file, characters)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
         try:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker)
@@ -206,6 +224,11 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
                 out.download[config] += sum((folder / "data" / config / f).stat().st_size
                                             for f in written.files)
             if not out.sizes[config]:
+                if config == "annotations" and frames.annotations.empty:
+                    # Before any human annotation: the config is left out, and the card,
+                    # release.json and Croissant say so (see no_annotation_notice).
+                    del out.sizes[config], out.data_files[config], out.download[config]
+                    continue
                 raise UserError(
                     f"config {config!r} would have no rows; check the work dir's tables.")
         out.found = [line for future in scans for line in future.result()]
@@ -220,6 +243,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     worker.submit(*stats.figure_data(frames, tax))  # drawn while the tables are written
     written = _write_tables(folder, frames, features)
     sizes, data_files, download = written.sizes, written.data_files, written.download
+    features = {c: f for c, f in features.items() if c in sizes}
     found = written.found
 
     figures = worker.result()
@@ -229,6 +253,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     cff = citation.stamped(citation.load_cff(citation_path), version, date)
     atomic_write_text(folder / "CITATION.cff", citation.cff_text(cff))
     bibtex = citation.bibtex(cff)
+    notice = no_annotation_notice(frames, str(cff.get("repository-code", "")))
 
     context = {f"stats.{k}": v for k, v in stats.compute(frames, tax).items()}
     context |= {f"figures.{k}": f"![{k.replace('_', ' ')}](assets/{k}.png)" for k in figures}
@@ -241,6 +266,8 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
              for c, s in sizes.items()]),
     }
     body = card.render(template_text, context, template_name)
+    if notice:
+        body = f"> **{notice}**\n\n{body.lstrip()}"
     n_passages = sum(n for n, _ in sizes["passages"].values())
     header = card.card_data(version, features, sizes, data_files, download, n_passages)
     atomic_write_text(folder / "README.md", card.readme(header, body))
@@ -248,12 +275,17 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     repo_url = f"https://huggingface.co/datasets/{repo_id}/tree/v{version}"
     meta = croissant.croissant(version, date, repo_url, str(cff.get("abstract", "")).strip(),
                                bibtex, features)
+    if notice:
+        meta["description"] = f"{notice} {meta.get('description', '')}".strip()
+        meta["rai:annotationsPerItem"] = "None yet: no passage has a human annotation."
     atomic_write_json(folder / "croissant.json", meta)
 
     manifest = {
         "version": version, "date": date, "repo_id": repo_id,
         "taxonomy_version": tax.version, "taxonomy_ids": _taxonomy_ids(tax),
         "configs": {c: {s: n for s, (n, _) in v.items()} for c, v in sizes.items()},
+        "human_annotations": len(frames.annotations),
+        **({"annotation_status": notice} if notice else {}),
     }
     atomic_write_json(folder / changelog.MANIFEST, manifest)
     previous_text = ""
@@ -271,6 +303,18 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
             + "\nRemove the value at its source (annotation notes, texts, the card) and rebuild."
         )
     checksums.write(folder)
+
+
+def no_annotation_notice(frames: ReleaseFrames, repository: str) -> str:
+    """The plain statement a release without any human annotation carries, else ''."""
+    if not frames.annotations.empty:
+        return ""
+    return ("No human annotation exists yet: every label column (ai_present, persona, traits, "
+            "stance, outcome, role_model and their agreement) is null, and there is no "
+            "`annotations` config. The extractor's machine suggestions (score, evidence, "
+            "character_ids) are kept apart from human labels. To contribute labels, follow "
+            f"CONTRIBUTING.md in {repository or 'the repository'}; the next minor version "
+            "carries them.")
 
 
 def release_summary(folder: Path) -> str:

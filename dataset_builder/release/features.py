@@ -18,7 +18,7 @@ from dataset_builder.taxonomy import Taxonomy
 
 CONFIGS: tuple[str, ...] = ("passages", "annotations", "works", "characters")
 DEFAULT_CONFIG = "passages"
-SINGLE_FIELDS: tuple[str, ...] = ("ai_present", "persona", "stance", "outcome")
+SINGLE_FIELDS: tuple[str, ...] = ("ai_present", "ai_role", "persona", "stance", "outcome")
 
 
 def _labels(tax: Taxonomy) -> dict[str, object]:
@@ -47,7 +47,10 @@ def passages_features(tax: Taxonomy) -> Features:
                           "start": Value("int32"), "end": Value("int32")}),
         "character_ids": List(Value("string")),
         "duplicate_of": Value("string"),
+        # The extractor's guess, a machine suggestion like score and evidence (not a label).
+        "predicted_ai_role": labels["ai_role"],
         "ai_present": labels["ai_present"],
+        "ai_role": labels["ai_role"],
         "persona": labels["persona"],
         "traits": labels["traits"],
         "stance": labels["stance"],
@@ -71,6 +74,7 @@ def annotations_features(tax: Taxonomy) -> Features:
         "work_id": Value("string"),
         "annotator": Value("string"),
         "ai_present": labels["ai_present"],
+        "ai_role": labels["ai_role"],
         "persona": labels["persona"],
         "traits": labels["traits"],
         "stance": labels["stance"],
@@ -99,6 +103,8 @@ def works_features() -> Features:
         "subjects": List(Value("string")),
         "source_url": Value("string"),
         "licence": Value("string"),
+        "released": Value("string"),
+        "metadata_from": List(Value("string")),
         "text_withheld": Value("bool"),
         "sha256": Value("string"),
         "n_chars": Value("int64"),

@@ -36,6 +36,7 @@ class AnnotationSchema(pa.DataFrameModel):
     passage_id: Series[str] = pa.Field(str_matches=PASSAGE_ID)
     annotator: Series[str] = pa.Field(str_matches=ANNOTATOR_ID)
     ai_present: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_present"))
+    ai_role: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_role"))
     persona: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("persona"))
     traits: Series[ListCells]
     stance: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("stance"))

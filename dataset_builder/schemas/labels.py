@@ -20,12 +20,13 @@ from dataset_builder.schemas._common import (
 
 _TAX = taxonomy.load()
 METHODS = ("majority", "dawid_skene", "adjudicated")
-SOFT_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome")
+SOFT_FIELDS = ("ai_present", "ai_role", "persona", "traits", "stance", "outcome")
 
 
 class LabelSchema(pa.DataFrameModel):
     passage_id: Series[str] = pa.Field(unique=True, str_matches=PASSAGE_ID)
     ai_present: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_present"))
+    ai_role: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("ai_role"))
     persona: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("persona"))
     traits: Series[ListCells]
     stance: Series[str] = pa.Field(nullable=True, isin=_TAX.ids("stance"))
@@ -34,6 +35,7 @@ class LabelSchema(pa.DataFrameModel):
         nullable=True, ge=_TAX.field("role_model").min, le=_TAX.field("role_model").max
     )
     ai_present_soft: Series[ListCells]
+    ai_role_soft: Series[ListCells]
     persona_soft: Series[ListCells]
     traits_soft: Series[ListCells]
     stance_soft: Series[ListCells]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
+from dataset_builder import taxonomy
 from dataset_builder.schemas._common import (
     PASSAGE_ID,
     SHA256,
@@ -15,6 +18,8 @@ from dataset_builder.schemas._common import (
     is_list_of_str,
     offsets_ok,
 )
+
+_TAX = taxonomy.load()
 
 # A detection: the matched term, what matched it, and its offsets in the passage text.
 EVIDENCE_FIELDS: OffsetFields = {"term": None, "kind": None}
@@ -33,6 +38,11 @@ class PassageSchema(pa.DataFrameModel):
     evidence: Series[ListCells]
     character_ids: Series[ListCells]
     duplicate_of: Series[str] = pa.Field(nullable=True, str_matches=PASSAGE_ID)
+    # The extractor's guess of the AI's role, a machine suggestion like score and evidence
+    # (annotators see it pre-filled; their label is ``ai_role``). Absent from tables written
+    # before taxonomy 1.1.0.
+    predicted_ai_role: Optional[Series[str]] = pa.Field(  # noqa: UP045 (pandera needs it)
+        nullable=True, isin=_TAX.ids("ai_role"))
 
     @pa.dataframe_check(name="char_start < char_end")
     def _ordered(cls, df: DataFrame) -> Series[bool]:
