@@ -10,13 +10,13 @@ from typing import Any, Literal
 
 import yaml
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.paths import project_file
 
 Kind = Literal["single", "multi", "rating", "spans"]
 _KINDS = ("single", "multi", "rating", "spans")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _FIELD_KEYS = {"id", "name", "kind", "required", "definition", "choices", "min", "max", "levels"}
 _CHOICE_KEYS = {"id", "name", "definition", "alignment_relevant"}
 _TOP_KEYS = {"name", "version", "fields"}
@@ -74,7 +74,7 @@ class Taxonomy:
 
     @property
     def major(self) -> int:
-        return int(self.version.split(".")[0])
+        return semver.major(self.version) or 0  # parse() checked that it is semantic
 
 
 def default_path() -> Path:
@@ -106,7 +106,7 @@ def parse(text: str, path: Path) -> Taxonomy:
         raise UserError(f"{path}: expected a mapping with keys name, version, fields.")
     _no_unknown(path, "the top level", raw, _TOP_KEYS)
     version = str(raw.get("version", ""))
-    if not _SEMVER.match(version):
+    if not semver.is_semver(version):
         raise UserError(f"{path}: version {version!r} is not semantic (expected e.g. 1.2.0).")
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:

@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.tables import live_annotations
 from dataset_builder.taxonomy import Taxonomy
@@ -100,9 +101,8 @@ def check_columns(rows: pd.DataFrame, needed: tuple[str, ...] = REQUIRED_COLUMNS
 def check_versions(rows: pd.DataFrame, taxonomy: Taxonomy) -> None:
     """Refuse rows whose taxonomy major version differs from the taxonomy in use."""
     versions = rows["taxonomy_version"].astype(str)
-    major_of = {v: v.split(".")[0] for v in versions.unique()}
-    majors = versions.map(major_of)
-    bad = rows[majors != str(taxonomy.major)]
+    major_of = {v: semver.major(v) for v in versions.unique()}
+    bad = rows[[major_of[v] != taxonomy.major for v in versions]]
     if bad.empty:
         return
     counts = versions[bad.index].value_counts().sort_index()

@@ -19,16 +19,16 @@ from typing import Any
 
 import pandas as pd
 
+from dataset_builder import semver
 from dataset_builder.annotate.config import TEXT_KEY
 from dataset_builder.annotate.pseudonym import pseudonymise, user_identity
 from dataset_builder.io import sha256_text
-from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID, SEMVER
+from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID
 from dataset_builder.taxonomy import Field, Taxonomy
 
 NOTES = "notes"
 _PASSAGE = re.compile(PASSAGE_ID)
 _TIME = re.compile(ISO_TIME)
-_SEMVER = re.compile(SEMVER)
 # Label fields of a row, in table order (the fingerprint of an annotation's content).
 LABEL_COLUMNS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "spans",
                  "notes")
@@ -230,7 +230,7 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
         raise InvalidAnnotation("task data has no text")
     tax_version = str(data.get("taxonomy_version") or ctx.taxonomy.version)
     guide_version = str(data.get("guideline_version") or ctx.guideline_version)
-    if not _SEMVER.match(guide_version):
+    if not semver.is_semver(guide_version):
         guide_version = ctx.guideline_version
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,19 +11,19 @@ import pandas as pd
 import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 
 MANIFEST = "release.json"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 LABEL_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    match = _SEMVER.match(text)
-    if not match:
+    parsed = semver.parse(text)
+    if parsed is None:
         raise UserError(f"version {text!r} is not semantic versioning: expected X.Y.Z such as "
                         "1.0.0 (no 'v' prefix, no suffix).")
-    return (int(match[1]), int(match[2]), int(match[3]))
+    return parsed
 
 
 def read_manifest(folder: Path, what: str = "the folder") -> dict[str, Any]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
 from dataset_builder.paths import project_file
@@ -26,7 +26,6 @@ SPLITS: tuple[str, ...] = ("train", "validation", "test")
 COLUMNS: tuple[str, ...] = ("work_id", "split", "version")
 UNRELEASED = "unreleased"
 UNLABELED = "(unlabeled)"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 def default_path() -> Path:
@@ -77,7 +76,7 @@ def read_splits(path: str | Path) -> pd.DataFrame:
         work_id, split, version = (cell.strip() for cell in row)
         if split not in SPLITS:
             problems.append(f"line {line_no}: split {split!r} is not one of {', '.join(SPLITS)}")
-        if version != UNRELEASED and not _SEMVER.match(version):
+        if version != UNRELEASED and not semver.is_semver(version):
             problems.append(f"line {line_no}: version {version!r} is not X.Y.Z or {UNRELEASED}")
         if work_id in seen:
             problems.append(f"line {line_no}: work {work_id!r} already assigned on line "
