@@ -60,6 +60,12 @@ class Taxonomy:
                 return f
         raise KeyError(field_id)
 
+    def field_ids(self, kind: Kind | tuple[Kind, ...] | None = None) -> tuple[str, ...]:
+        """The ids of the label fields (of one kind, or of several), in taxonomy order: the
+        columns every table, form and report derives from this file."""
+        kinds = (kind,) if isinstance(kind, str) else kind
+        return tuple(f.id for f in self.fields if kinds is None or f.kind in kinds)
+
     def ids(self, field_id: str) -> tuple[str, ...]:
         """The choice ids of one field, in taxonomy order (also the ClassLabel order)."""
         return self.field(field_id).choice_ids

@@ -33,7 +33,6 @@ import pandas as pd
 from dataset_builder.agreement.dawid_skene import Answers, dawid_skene
 from dataset_builder.agreement.matrices import (
     RATING_FIELD,
-    SINGLE_FIELDS,
     check_versions,
     latest_per_annotator,
     live_rows,
@@ -88,7 +87,7 @@ def aggregate(
         raise UserError(f"aggregate: method {method!r} unknown; use one of {', '.join(METHODS)}.")
     if not 0.0 <= min_agreement <= 1.0:
         raise UserError(f"aggregate: min_agreement={min_agreement} must be within 0..1.")
-    rows, _ = live_rows(rows)
+    rows, _ = live_rows(rows, taxonomy)
     check_versions(rows, taxonomy)
     live, _ = latest_per_annotator(rows)
     is_adj = live["adjudication"].astype(bool).to_numpy()
@@ -108,7 +107,7 @@ def aggregate(
     ties: dict[str, np.ndarray] = {}
     agree_num = np.zeros(n)
     agree_den = np.zeros(n)
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         domain = taxonomy.ids(name)
         c = single_coding(name, coders, domain, unit, ann, n)
         votes = np.zeros((n, len(domain)))
@@ -174,7 +173,7 @@ def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxo
     if adjudged.empty:
         return
     rows_idx = adjudged["passage_id"].map(index).to_numpy(dtype=np.int64)
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         c = single_coding(name, adjudged, taxonomy.ids(name), np.arange(len(adjudged)),
                           np.zeros(len(adjudged), dtype=np.int64), len(adjudged))
         values: list[str | None] = [None] * len(adjudged)

@@ -27,12 +27,16 @@ from dataset_builder.tables import live_annotations
 from dataset_builder.taxonomy import Taxonomy
 
 Level = Literal["nominal", "ordinal", "interval"]
-SINGLE_FIELDS = ("ai_present", "persona", "stance", "outcome")
 RATING_FIELD = "role_model"
-REQUIRED_COLUMNS = (
+# Besides the taxonomy's label fields (see required_columns).
+_BOOKKEEPING_COLUMNS = (
     "row_id", "passage_id", "annotator", "updated_at", "taxonomy_version", "adjudication",
-    *SINGLE_FIELDS, "traits", RATING_FIELD, "spans",
 )
+
+
+def required_columns(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The annotation columns agreement and aggregation read: bookkeeping + every label field."""
+    return (*_BOOKKEEPING_COLUMNS, *taxonomy.field_ids())
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,12 @@ class Prepared:
     n_duplicate_rows: int
     silent_annotators: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The taxonomy's single-choice fields, each with a coding of its own name.
+    single_fields: tuple[str, ...] = ()
 
 
-def check_columns(rows: pd.DataFrame, needed: tuple[str, ...] = REQUIRED_COLUMNS) -> None:
-    missing = [c for c in needed if c not in rows.columns]
+def check_columns(rows: pd.DataFrame, taxonomy: Taxonomy) -> None:
+    missing = [c for c in required_columns(taxonomy) if c not in rows.columns]
     if missing:
         raise UserError(
             f"annotations: missing column(s) {', '.join(missing)}; expected rows of the "
@@ -249,9 +255,9 @@ def _span_coverage(spans: pd.DataFrame, label: str, unit: np.ndarray, n_units: i
     return SpanCoding(f"spans:{label}", label, coverage, coders, lengths >= 0)
 
 
-def live_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def live_rows(rows: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.DataFrame, list[str]]:
     """Live rows (history or live rows in, idempotent) and every annotator seen at all."""
-    check_columns(rows)
+    check_columns(rows, taxonomy)
     seen = sorted(set(rows["annotator"]))
     if {"supersedes", "tombstone"} <= set(rows.columns):
         rows = live_annotations(rows)
@@ -264,7 +270,7 @@ def live_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
             passage_lengths: dict[str, int] | None = None) -> Prepared:
     """Turn annotation rows (the full history or only live rows) into one coding per field."""
-    rows, all_annotators = live_rows(rows)
+    rows, all_annotators = live_rows(rows, taxonomy)
     check_versions(rows, taxonomy)
     n_rows = len(rows)
     adjudication = rows["adjudication"].astype(bool)
@@ -291,7 +297,7 @@ def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
     silent = sorted(set(all_annotators) - set(annotators))
 
     codings: dict[str, Coding] = {}
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         codings[name] = single_coding(name, coders_rows, taxonomy.ids(name), unit, ann, n_units)
     chosen = trait_matrix(coders_rows, taxonomy.ids("traits"))
     for j, trait in enumerate(taxonomy.ids("traits")):
@@ -329,4 +335,5 @@ def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
         units=list(units), annotators=list(annotators), codings=codings, spans=spans,
         coders_per_unit=coders, n_rows=n_rows, n_adjudication_rows=int(adjudication.sum()),
         n_duplicate_rows=n_dup, silent_annotators=silent, notes=notes,
+        single_fields=taxonomy.field_ids("single"),
     )

@@ -25,13 +25,22 @@ from dataset_builder.annotate.pseudonym import pseudonymise, user_identity
 from dataset_builder.io import sha256_text
 from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID
 from dataset_builder.taxonomy import Field, Taxonomy
+from dataset_builder.taxonomy import load as load_taxonomy
 
 NOTES = "notes"
 _PASSAGE = re.compile(PASSAGE_ID)
 _TIME = re.compile(ISO_TIME)
-# Label fields of a row, in table order (the fingerprint of an annotation's content).
-LABEL_COLUMNS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "spans",
-                 "notes")
+
+
+def label_columns(tax: Taxonomy | None = None) -> tuple[str, ...]:
+    """An annotation's content columns, in table order: every label field of the taxonomy
+    (default: the project's), then the notes. Their values fingerprint the annotation."""
+    return (*(tax if tax is not None else load_taxonomy()).field_ids(), NOTES)
+
+
+def empty_labels(tax: Taxonomy) -> dict[str, Any]:
+    """Every label field unanswered: None, or an empty list for multi-choice and spans."""
+    return {f.id: [] if f.kind in ("multi", "spans") else None for f in tax.fields}
 
 
 # field id -> (field, its choice ids, choice id -> taxonomy position)
@@ -186,9 +195,11 @@ def _time(value: Any, what: str) -> str:
     return value
 
 
-def content_fingerprint(row: Mapping[str, Any]) -> str:
-    """Hash of an annotation's labels and update time: equal iff nothing changed."""
-    payload = {k: plain(row[k]) for k in LABEL_COLUMNS} | {"updated_at": row["updated_at"]}
+def content_fingerprint(row: Mapping[str, Any], columns: tuple[str, ...] | None = None) -> str:
+    """Hash of an annotation's labels (``columns``, default ``label_columns()``) and update
+    time: equal iff nothing changed."""
+    payload = ({k: plain(row[k]) for k in columns or label_columns()}
+               | {"updated_at": row["updated_at"]})
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return sha256_text(data)
 
@@ -235,8 +246,7 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),
         "passage_id": pid, "annotator": pseudonymise(_identity(ann, ctx), ctx.key),
-        "ai_present": None, "persona": None, "traits": [], "stance": None, "outcome": None,
-        "role_model": None, "spans": [], "notes": None,
+        **empty_labels(ctx.taxonomy), "notes": None,
         "lead_time": None, "created_at": _time(ann.get("created_at"), "created_at"),
         "updated_at": _time(ann.get("updated_at") or ann.get("created_at"), "updated_at"),
         "taxonomy_version": tax_version, "guideline_version": guide_version,

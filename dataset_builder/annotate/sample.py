@@ -35,8 +35,13 @@ from dataset_builder.io import atomic_write_text
 LABELS_FILE = paths.SAMPLE_ANNOTATIONS / "labels.yaml"
 EXPORT_FILE = paths.SAMPLE_ANNOTATIONS / "sample_export.json"
 PROJECT = "FAIP sample"
-_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "evidence",
-           "skip_mentions", "extra_mentions", "notes")
+# Keys of labels.yaml besides the taxonomy's non-span fields: quotes marked as evidence
+# spans, the extractor mentions an annotator skips or adds, and free notes.
+_SPAN_KEYS = ("evidence", "skip_mentions", "extra_mentions", "notes")
+
+
+def _label_keys(tax: taxonomy.Taxonomy) -> tuple[str, ...]:
+    return (*tax.field_ids(("single", "multi", "rating")), *_SPAN_KEYS)
 # Per-annotator span habits (the `habits` table of labels.yaml): how each demo annotator
 # marks the extractor's AI mentions, so the three accounts' spans differ as real ones do.
 _HABITS = ("mention_determiner", "mention_max_repeats")
@@ -93,10 +98,11 @@ def load_label_table(path: Path = LABELS_FILE) -> tuple[dict[str, str], list[Ent
         base = item.get("all", {})
         per = {k: {**base, **item.get(k, {})} for k in annotators}
         for key, labels in per.items():
-            unknown = set(labels) - set(_FIELDS)
+            unknown = set(labels) - set(_label_keys(tax))
             if unknown:
                 raise UserError(f"{path}: passage #{i + 1} ({item['starts']!r}), annotator {key}:"
-                                f" unknown field(s) {sorted(unknown)}; allowed: {_FIELDS}")
+                                f" unknown field(s) {sorted(unknown)}; "
+                                f"allowed: {_label_keys(tax)}")
         entries.append(Entry(item["work"], _squash(item["starts"]), per))
     return annotators, entries
 

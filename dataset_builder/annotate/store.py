@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from dataset_builder.annotate.normalise import Rejected, content_fingerprint
+from dataset_builder.annotate.normalise import Rejected, content_fingerprint, label_columns
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_parquet
 from dataset_builder.tables import live_annotations, read_annotations
@@ -83,10 +83,11 @@ def plan_rows(existing: pd.DataFrame | None, rows: list[dict[str, Any]], seen: s
             live[rec["annotation_id"]] = rec
     counts = {"new": 0, "edited": 0, "deleted": 0, "unchanged": 0}
     out: list[dict[str, Any]] = []
+    content = label_columns()
     for row in rows:
-        fp = content_fingerprint(row)
+        fp = content_fingerprint(row, content)
         old = live.get(row["annotation_id"])
-        if old is not None and content_fingerprint(old) == fp:
+        if old is not None and content_fingerprint(old, content) == fp:
             counts["unchanged"] += 1
             continue
         supersedes = None if old is None else str(old["row_id"])

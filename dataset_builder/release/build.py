@@ -244,7 +244,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     previous_text = ""
     if previous is not None and (previous / "CHANGELOG.md").exists():
         previous_text = (previous / "CHANGELOG.md").read_text(encoding="utf-8")
-    changes = changelog.diff(previous, folder, manifest)
+    changes = changelog.diff(previous, folder, manifest, tax.field_ids())
     atomic_write_text(folder / "CHANGELOG.md",
                       changelog.render(version, date, changes, previous_text))
 

@@ -15,7 +15,6 @@ from dataset_builder import semver
 from dataset_builder.errors import UserError
 
 MANIFEST = "release.json"
-LABEL_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
@@ -97,12 +96,15 @@ class Changes:
     taxonomy: str = ""
 
 
-def _label_key(row: pd.Series) -> str:
+def _label_key(row: pd.Series, fields: tuple[str, ...]) -> str:
     return json.dumps([row[f] if not isinstance(row[f], float) or pd.notna(row[f]) else None
-                       for f in LABEL_FIELDS if f in row.index], default=list)
+                       for f in fields if f in row.index], default=list)
 
 
-def diff(previous: Path | None, current: Path, manifest: dict[str, Any]) -> Changes:
+def diff(previous: Path | None, current: Path, manifest: dict[str, Any],
+         fields: tuple[str, ...]) -> Changes:
+    """What changed since ``previous``; a passage's labels are compared over ``fields`` (the
+    label fields of this release's taxonomy)."""
     if previous is None:
         return Changes(previous_version=None)
     prev_manifest = read_manifest(previous)
@@ -114,8 +116,10 @@ def diff(previous: Path | None, current: Path, manifest: dict[str, Any]) -> Chan
         new_ids = set(new[key]) if len(new) else set()
         changes.counts[config] = (len(new_ids - old_ids), len(old_ids - new_ids))
         if config == "passages" and len(old) and len(new):
-            before = dict(zip(old[key], old.apply(_label_key, axis=1), strict=True))
-            after = dict(zip(new[key], new.apply(_label_key, axis=1), strict=True))
+            before = dict(zip(old[key], old.apply(_label_key, axis=1, args=(fields,)),
+                              strict=True))
+            after = dict(zip(new[key], new.apply(_label_key, axis=1, args=(fields,)),
+                             strict=True))
             changes.labels_changed = sum(1 for k in before.keys() & after.keys()
                                          if before[k] != after[k])
     old_tax, new_tax = prev_manifest.get("taxonomy_version"), manifest["taxonomy_version"]

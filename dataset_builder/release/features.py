@@ -18,11 +18,11 @@ from dataset_builder.taxonomy import Taxonomy
 
 CONFIGS: tuple[str, ...] = ("passages", "annotations", "works", "characters")
 DEFAULT_CONFIG = "passages"
-SINGLE_FIELDS: tuple[str, ...] = ("ai_present", "persona", "stance", "outcome")
 
 
 def _labels(tax: Taxonomy) -> dict[str, object]:
-    out: dict[str, object] = {f: ClassLabel(names=list(tax.ids(f))) for f in SINGLE_FIELDS}
+    out: dict[str, object] = {f: ClassLabel(names=list(tax.ids(f)))
+                              for f in tax.field_ids("single")}
     out["traits"] = List(ClassLabel(names=list(tax.ids("traits"))))
     return out
 
@@ -53,7 +53,7 @@ def passages_features(tax: Taxonomy) -> Features:
         "stance": labels["stance"],
         "outcome": labels["outcome"],
         "role_model": Value("float32"),
-        **{f"{f}_soft": List(Value("float32")) for f in (*SINGLE_FIELDS, "traits")},
+        **{f"{f}_soft": List(Value("float32")) for f in (*tax.field_ids("single"), "traits")},
         "n_annotators": Value("int32"),
         "agreement": Value("float32"),
         "needs_adjudication": Value("bool"),
