@@ -6,10 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pandera.errors
 import pytest
+import yaml
 
+from dataset_builder import taxonomy
 from dataset_builder.schema_export import export_schemas, schema_yaml
-from dataset_builder.schemas import TABLES
+from dataset_builder.schemas import TABLES, model
+from dataset_builder.schemas.annotations import annotation_schema
+from dataset_builder.schemas.labels import label_schema
 from dataset_builder.validate import validate_frame
 from tests import table_builders as tb
 
@@ -141,3 +146,29 @@ def test_export_writes_every_table(tmp_path: Path) -> None:
     written = export_schemas(tmp_path)
     assert sorted(p.name for p in written) == sorted(f"{t}.yaml" for t in TABLES)
     assert "custom_checks" in (tmp_path / "passages.yaml").read_text()
+
+
+def _taxonomy_with_a_new_field() -> taxonomy.Taxonomy:
+    """The committed taxonomy plus one single-choice field, as a minor version would add it."""
+    committed = taxonomy.load()
+    raw = yaml.safe_load(committed.path.read_text(encoding="utf-8"))
+    raw["fields"].insert(2, {
+        "id": "extra_role", "name": "Role", "kind": "single", "definition": "The AI's role.",
+        "choices": [{"id": "actor", "name": "Actor", "definition": "Acts."},
+                    {"id": "scenery", "name": "Scenery", "definition": "Is scenery."}]})
+    return taxonomy.parse(yaml.safe_dump(raw), committed.path)
+
+
+def test_annotation_and_label_schemas_follow_the_taxonomy_they_are_given() -> None:
+    tax = _taxonomy_with_a_new_field()
+    annotations = list(annotation_schema(tax).to_schema().columns)
+    labels = list(label_schema(tax).to_schema().columns)
+    assert annotations[4:9] == ["ai_present", "persona", "extra_role", "traits", "stance"]
+    assert {"extra_role", "extra_role_soft"} <= set(labels)
+    assert "extra_role" not in model("annotations").to_schema().columns  # the project's own
+    rows = tb.annotations()
+    rows.insert(6, "extra_role", ["actor", "villain"])
+    with pytest.raises(pandera.errors.SchemaErrors) as failed:
+        annotation_schema(tax).validate(rows, lazy=True)
+    cases = failed.value.failure_cases
+    assert list(cases["column"]) == ["extra_role"] and list(cases["failure_case"]) == ["villain"]

@@ -41,7 +41,7 @@ from dataset_builder.agreement.matrices import (
     trait_matrix,
 )
 from dataset_builder.errors import UserError
-from dataset_builder.schemas.labels import LabelSchema
+from dataset_builder.schemas.labels import label_schema
 from dataset_builder.taxonomy import Taxonomy
 
 Method = Literal["majority", "dawid_skene"]
@@ -81,7 +81,7 @@ def aggregate(
     method: str = "majority",
     min_agreement: float = 0.5,
 ) -> pd.DataFrame:
-    """Gold labels (the labels table, validated by LabelSchema) from annotation rows (the
+    """Gold labels (the labels table, validated by its schema) from annotation rows (the
     full append-only history or only live rows: superseded and deleted rows are dropped)."""
     if method not in METHODS:
         raise UserError(f"aggregate: method {method!r} unknown; use one of {', '.join(METHODS)}.")
@@ -163,8 +163,8 @@ def aggregate(
     df["taxonomy_version"] = taxonomy.version
     _apply_adjudication(df, adjudged, taxonomy, index)
     _apply_gate(df)
-    columns = list(LabelSchema.to_schema().columns)
-    return LabelSchema.validate(df[columns], lazy=True)
+    schema = label_schema(taxonomy)
+    return schema.validate(df[list(schema.to_schema().columns)], lazy=True)
 
 
 def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxonomy,
