@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from dataset_builder.schemas._common import ListCells, list_items_in, offsets_ok
+from dataset_builder.schemas.derived import ITEMS, RELEASE
 from dataset_builder.taxonomy import Taxonomy
 
 # column -> (its annotation, its pa.Field or None)
@@ -23,23 +24,31 @@ Columns = dict[str, tuple[Any, Any]]
 Checks = dict[str, Any]
 
 
-def label_columns(tax: Taxonomy, rating: Any, *, spans: bool) -> tuple[Columns, Checks]:
+# A span: its label, its offsets in the passage text and the text it quotes.
+SPAN_ITEM = {"label": "string", "start": "int64", "end": "int64", "text": "string"}
+
+
+def label_columns(tax: Taxonomy, rating: Any, rating_release: str, *,
+                  spans: bool) -> tuple[Columns, Checks]:
     """One column per label field (taxonomy order): a single choice is one of its ids, a multi
-    choice a list of them, a rating a number in [min, max] of dtype ``rating``, a spans field
-    a list of labelled offsets (only when ``spans``)."""
+    choice a list of them, a rating a number in [min, max] of dtype ``rating`` (released as
+    ``rating_release``), a spans field a list of labelled offsets (only when ``spans``)."""
     columns: Columns = {}
     checks: Checks = {}
     for f in tax.fields:
         if f.kind == "single":
             columns[f.id] = (Series[str], pa.Field(nullable=True, isin=f.choice_ids))
         elif f.kind == "multi":
-            columns[f.id] = (Series[ListCells], None)
+            columns[f.id] = (Series[ListCells], pa.Field(metadata={ITEMS: "string"}))
             checks[f"_{f.id}_ids"] = pa.check(f.id, name=f"{f.id} are taxonomy ids")(
                 _items_in(f.choice_ids))
         elif f.kind == "rating":
-            columns[f.id] = (Series[rating], pa.Field(nullable=True, ge=f.min, le=f.max))
+            columns[f.id] = (Series[rating], pa.Field(nullable=True, ge=f.min, le=f.max,
+                                                      metadata={RELEASE: rating_release}))
         elif spans:
-            columns[f.id] = (Series[ListCells], None)
+            released = {**SPAN_ITEM, "start": "int32", "end": "int32"}
+            columns[f.id] = (Series[ListCells],
+                             pa.Field(metadata={ITEMS: SPAN_ITEM, RELEASE: [released]}))
             checks[f"_{f.id}_offsets"] = pa.check(
                 f.id, name="span labels are taxonomy ids and 0 <= start < end")(
                 _offsets({"label": f.choice_ids}))

@@ -25,6 +25,7 @@ from dataset_builder.schemas._common import (
     OffsetFields,
 )
 from dataset_builder.schemas._taxonomy import Columns, build_model, label_columns
+from dataset_builder.schemas.derived import RELEASE
 from dataset_builder.taxonomy import Taxonomy
 
 
@@ -36,7 +37,7 @@ def span_fields(tax: Taxonomy) -> OffsetFields:
 @lru_cache(maxsize=8)
 def annotation_schema(tax: Taxonomy) -> type[pa.DataFrameModel]:
     """The annotations table's model for ``tax``."""
-    labels, checks = label_columns(tax, pd.Int64Dtype, spans=True)
+    labels, checks = label_columns(tax, pd.Int64Dtype, "int8", spans=True)
     columns: Columns = {
         "row_id": (Series[str], pa.Field(unique=True, str_matches=ROW_ID)),
         "annotation_id": (Series[str], pa.Field(str_length={"min_value": 1})),
@@ -45,7 +46,8 @@ def annotation_schema(tax: Taxonomy) -> type[pa.DataFrameModel]:
         # spans: list of {label, start, end, text}; offsets relative to the passage text.
         **labels,
         "notes": (Series[str], pa.Field(nullable=True)),
-        "lead_time": (Series[float], pa.Field(nullable=True, ge=0.0)),
+        "lead_time": (Series[float], pa.Field(nullable=True, ge=0.0,
+                                              metadata={RELEASE: "float32"})),
         "created_at": (Series[str], pa.Field(str_matches=ISO_TIME)),
         "updated_at": (Series[str], pa.Field(str_matches=ISO_TIME)),
         "taxonomy_version": (Series[str], pa.Field(str_matches=SEMVER)),

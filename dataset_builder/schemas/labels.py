@@ -18,6 +18,7 @@ from pandera.typing.pandas import Series
 from dataset_builder import taxonomy
 from dataset_builder.schemas._common import PASSAGE_ID, ListCells, shares_ok
 from dataset_builder.schemas._taxonomy import Columns, build_model, label_columns
+from dataset_builder.schemas.derived import ITEMS, RELEASE
 from dataset_builder.taxonomy import Taxonomy
 
 METHODS = ("majority", "dawid_skene", "adjudicated")
@@ -31,14 +32,17 @@ def soft_fields(tax: Taxonomy) -> tuple[str, ...]:
 @lru_cache(maxsize=8)
 def label_schema(tax: Taxonomy) -> type[pa.DataFrameModel]:
     """The labels table's model for ``tax``."""
-    labels, checks = label_columns(tax, float, spans=False)
+    labels, checks = label_columns(tax, float, "float32", spans=False)
     soft = soft_fields(tax)
     columns: Columns = {
         "passage_id": (Series[str], pa.Field(unique=True, str_matches=PASSAGE_ID)),
         **labels,
-        **{f"{f}_soft": (Series[ListCells], None) for f in soft},
-        "n_annotators": (Series[int], pa.Field(ge=0)),
-        "agreement": (Series[float], pa.Field(nullable=True, ge=0.0, le=1.0)),
+        **{f"{f}_soft": (Series[ListCells],
+                         pa.Field(metadata={ITEMS: "float64", RELEASE: ["float32"]}))
+           for f in soft},
+        "n_annotators": (Series[int], pa.Field(ge=0, metadata={RELEASE: "int32"})),
+        "agreement": (Series[float], pa.Field(nullable=True, ge=0.0, le=1.0,
+                                              metadata={RELEASE: "float32"})),
         "needs_adjudication": (Series[bool], None),
         "method": (Series[str], pa.Field(isin=METHODS)),
         "taxonomy_version": (Series[str], None),
