@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dataset_builder import semver
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.taxonomy import Field, Taxonomy
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -70,7 +70,7 @@ class Codebook:
 
 
 def default_path() -> Path:
-    return project_file("annotation_guides")
+    return Project.find().codebook
 
 
 def load(path: str | Path | None = None) -> Codebook:

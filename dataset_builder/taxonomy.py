@@ -12,7 +12,7 @@ import yaml
 
 from dataset_builder import semver
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 Kind = Literal["single", "multi", "rating", "spans"]
 _KINDS = ("single", "multi", "rating", "spans")
@@ -84,7 +84,7 @@ class Taxonomy:
 
 
 def default_path() -> Path:
-    return project_file("schema/taxonomy.yaml")
+    return Project.find().taxonomy
 
 
 @lru_cache(maxsize=8)

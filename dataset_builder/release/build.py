@@ -25,6 +25,7 @@ from datasets import Features
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.project import Project
 from dataset_builder.release import (
     card,
     changelog,
@@ -112,6 +113,8 @@ def build_release(
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
     splits_file = Path(splits_path) if splits_path is not None else default_path()
+    if stamp_splits:
+        Project.find().check_writable(splits_file, "splits file", "--splits")
     prev_folder = None if previous in (None, "none", "") else Path(str(previous))
     prev_manifest = changelog.read_manifest(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None

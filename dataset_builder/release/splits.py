@@ -20,7 +20,7 @@ import pandas as pd
 from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 COLUMNS: tuple[str, ...] = ("work_id", "split", "version")
@@ -29,7 +29,7 @@ UNLABELED = "(unlabeled)"
 
 
 def default_path() -> Path:
-    return project_file("splits/splits.csv")
+    return Project.find().splits
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -167,6 +167,8 @@ def assign_splits(workdir: str | Path, splits_path: str | Path | None = None, se
 
     root = Path(workdir)
     path = Path(splits_path) if splits_path is not None else default_path()
+    if write:
+        Project.find().check_writable(path, "splits file", "--splits")
     passages = read_table(root, "passages")
     labels = read_table(root, "labels") if (root / "labels.parquet").exists() else None
     works = read_table(root, "works")
