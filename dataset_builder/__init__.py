@@ -1,3 +1,76 @@
-"""Builder of the Fictional AI Personas corpus."""
+"""Builder of the Fictional AI Personas corpus.
+
+The front door (see docs/api.md): ``import dataset_builder as fb``, then one verb per stage,
+``fb.collect_gutenberg``, ``fb.collect_files``, ``fb.collect_hf``, ``fb.extract``,
+``fb.push``, ``fb.pull``, ``fb.import_export``, ``fb.agreement``, ``fb.aggregate``,
+``fb.validate``, ``fb.split``, ``fb.release``, ``fb.publish``, ``fb.verify``,
+``fb.rehydrate``; each takes the folder it works on and returns a report of what it wrote.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+from dataset_builder._lazy import exports
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from dataset_builder.api import (
+        AggregateReport,
+        AgreementReport,
+        CollectReport,
+        ExtractReport,
+        ImportReport,
+        Project,
+        PublishReport,
+        PullReport,
+        PushReport,
+        RehydrateReport,
+        ReleaseReport,
+        SplitReport,
+        StageReport,
+        ValidateReport,
+        VerifyReport,
+        aggregate,
+        agreement,
+        collect_files,
+        collect_gutenberg,
+        collect_hf,
+        extract,
+        import_export,
+        publish,
+        pull,
+        push,
+        rehydrate,
+        release,
+        split,
+        validate,
+        verify,
+    )
+
+__all__ = [
+    "AggregateReport", "AgreementReport", "CollectReport", "ExtractReport", "ImportReport",
+    "Project", "PublishReport", "PullReport", "PushReport", "RehydrateReport", "ReleaseReport",
+    "SplitReport", "StageReport", "ValidateReport", "VerifyReport", "aggregate", "agreement",
+    "collect_files", "collect_gutenberg", "collect_hf", "extract", "import_export", "publish",
+    "pull", "push", "rehydrate", "release", "split", "validate", "verify",
+]
+__getattr__, __dir__ = exports(__name__, dict.fromkeys(__all__, "api"))
+
+
+class _FrontDoor(types.ModuleType):
+    """Four verbs share their name with a subpackage or module (extract, agreement, validate,
+    release). Importing ``dataset_builder.extract`` would bind the subpackage over the verb;
+    here the verb stays, and the subpackage is still what ``from dataset_builder.extract
+    import ...`` and ``importlib.import_module`` find (through sys.modules)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in __all__ and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _FrontDoor

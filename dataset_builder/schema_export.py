@@ -37,6 +37,8 @@ def schema_yaml(table: str) -> str:
 
 
 def export_schemas(out_dir: str | Path | None = None) -> list[Path]:
+    """Write ``<table>.yaml`` for every table into ``out_dir`` (default: the project's
+    ``schema/``); return the files written."""
     out = Path(out_dir) if out_dir is not None else Project.find().schema_dir
     written = []
     for table in TABLES:
