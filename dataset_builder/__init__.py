@@ -9,9 +9,7 @@ The front door (see docs/api.md): ``import dataset_builder as fb``, then one ver
 
 from __future__ import annotations
 
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dataset_builder._lazy import exports
 
@@ -60,17 +58,3 @@ __all__ = [
 ]
 __getattr__, __dir__ = exports(__name__, dict.fromkeys(__all__, "api"))
 
-
-class _FrontDoor(types.ModuleType):
-    """Four verbs share their name with a subpackage or module (extract, agreement, validate,
-    release). Importing ``dataset_builder.extract`` would bind the subpackage over the verb;
-    here the verb stays, and the subpackage is still what ``from dataset_builder.extract
-    import ...`` and ``importlib.import_module`` find (through sys.modules)."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in __all__ and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _FrontDoor

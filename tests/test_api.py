@@ -92,3 +92,15 @@ def test_a_notebook_extracts_and_validates_and_sees_what_was_written(tmp_path: P
     # The fixture's characters are not in the project's catalogue: every failure says so.
     assert not checked.ok
     assert {f.check for f in checked.result.failures} == {"exists in characters"}
+
+
+@pytest.mark.parametrize("package", ["dataset_builder", "dataset_builder.agreement",
+                                     "dataset_builder.annotate", "dataset_builder.catalog",
+                                     "dataset_builder.collect", "dataset_builder.release"])
+def test_packages_export_lazily_in_one_style(package: str) -> None:
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, f"{package}.{name}"
+        assert name in dir(module)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        module.nope  # noqa: B018
