@@ -104,3 +104,37 @@ def test_packages_export_lazily_in_one_style(package: str) -> None:
         assert name in dir(module)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         module.nope  # noqa: B018
+
+
+def _leaf_command_objects(command: click.Command) -> list[click.Command]:
+    if not isinstance(command, click.Group):
+        return [command]
+    ctx = click.Context(command)
+    return [leaf for sub in command.list_commands(ctx)
+            for leaf in _leaf_command_objects(command.get_command(ctx, sub))]
+
+
+def test_shared_options_are_declared_once() -> None:
+    from dataset_builder.cli import options
+
+    workdirs, catalogues = [], []
+    for command in _leaf_command_objects(main):
+        for param in command.params:
+            if "--workdir" in param.opts:
+                workdirs.append(param)
+            if param.name == "catalogue" or "--characters" in param.opts:
+                catalogues.append(param)
+    assert len(workdirs) == 14  # every command on a work dir (not publish, verify, ...)
+    assert {(p.opts[0], p.help, p.metavar) for p in workdirs} == {
+        ("--workdir", options._WORKDIR_HELP, "DIR")}
+    # one spelling for the AI-character catalogue: --catalogue PATH (never --characters/--path)
+    assert {tuple(p.opts) for p in catalogues} == {("--catalogue",)}
+    assert len(catalogues) == 5  # extract, validate, release, catalog check / import-wikidata
+
+
+def test_messages_go_to_stderr_and_stdout_keeps_data() -> None:
+    from click.testing import CliRunner
+
+    checked = CliRunner().invoke(main, ["catalog", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout == "" and checked.stderr.startswith("valid: ")

@@ -291,7 +291,7 @@ def test_cli_release_and_verify(tmp_path: Path) -> None:
     catalogue = save_catalogue(rf.characters(), tmp_path / "characters.csv")
     result = CliRunner().invoke(main, [
         "release", "0.1.0", "--workdir", str(w), "--out", str(tmp_path / "rel"),
-        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue)])
+        "--splits", str(splits), "--date", DATE, "--catalogue", str(catalogue)])
     assert result.exit_code == 0, result.output
     assert "passages: train" in result.output
     assert set(read_splits(splits)["version"]) == {"0.1.0"}  # the release stamped the file

@@ -18,14 +18,12 @@ from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
 from dataset_builder.annotate.normalise import plain
+from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
-# Tasks per import request. Label Studio pays a fixed cost per request: 10,000 tasks with
-# predictions import in about the time of one bare request at 2,000 a batch (~3 s each, so
-# progress still moves), and 20-40% slower at 500.
-BATCH_SIZE = 2000
+BATCH_SIZE = PUSH_BATCH_SIZE
 SPAN_FIELD = "spans"
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from dataset_builder import console
 from dataset_builder.annotate import server as lss
+from dataset_builder.constants import SERVE_PROJECT
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
 
-DEFAULT_PROJECT = "Fictional AI Personas"
+DEFAULT_PROJECT = SERVE_PROJECT
 LOGIN_FILE = "login.json"
 
 

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-_WORKDIR = click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-                        help="Work directory (reads WORKDIR/annotations/*.parquet).")
-_ANN_DIR = click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
-                        help="Folder of annotation pull files (default: WORKDIR/annotations).")
+from dataset_builder.cli.options import ANNOTATIONS_DIR as _ANN_DIR
+from dataset_builder.cli.options import WORKDIR as _WORKDIR
 
 
 @click.command()

@@ -12,9 +12,10 @@ from dataset_builder._lazy import exports
 
 if TYPE_CHECKING:
     from dataset_builder.collect.files import collect_files
-    from dataset_builder.collect.gutenberg import DEFAULT_MIRROR, collect_gutenberg
+    from dataset_builder.collect.gutenberg import collect_gutenberg
     from dataset_builder.collect.hf import collect_hf
     from dataset_builder.collect.works import CollectReport
+    from dataset_builder.constants import DEFAULT_MIRROR
 
 __all__ = ["DEFAULT_MIRROR", "CollectReport", "collect_files", "collect_gutenberg", "collect_hf"]
 # Imported on first use: worker processes import this package for the light cleaning modules

@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from datasets import Features
 
 from dataset_builder import taxonomy
+from dataset_builder.constants import DEFAULT_REPO_ID
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
 from dataset_builder.project import Project
@@ -40,7 +41,6 @@ from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import ReleaseFrames, load_frames
 from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
 
-DEFAULT_REPO_ID = "fictional-ai-personas/fictional-ai-personas"
 # Shards stay below ~256 MB in memory and row groups near 32 MB, so streaming readers
 # (datasets' streaming mode, the Hub viewer) fetch bounded pieces.
 SHARD_BYTES = 256 << 20

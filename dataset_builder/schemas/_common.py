@@ -22,11 +22,6 @@ SHA256 = r"^[0-9a-f]{64}$"
 SEMVER = semver.PATTERN
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 
-# Licences a work can carry; the release publishes text only for the redistributable ones.
-LICENCES = (
-    "public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "copyrighted", "unknown",
-)
-REDISTRIBUTABLE = frozenset({"public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0"})
 SOURCES = ("gutenberg", "local", "hf")
 
 

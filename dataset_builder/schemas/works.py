@@ -6,8 +6,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
+from dataset_builder.constants import LICENCES
 from dataset_builder.schemas._common import (
-    LICENCES,
     SHA256,
     SOURCES,
     WORK_ID,
