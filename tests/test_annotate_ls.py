@@ -248,9 +248,9 @@ def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixtur
     work = tmp_path / "w"
     write_table(work, "passages", _passages())
     # Reuse the session's initialised template so the test does not wait for `init`.
-    from tests.ls_fixtures import _template_dir
+    from tools.ls_template import template_dir
 
-    shutil.copytree(_template_dir(), work / "label-studio",
+    shutil.copytree(template_dir(), work / "label-studio",
                     ignore=shutil.ignore_patterns("*.log", "READY"))
     (work / "label-studio" / "login.json").write_text(json.dumps(LOGIN.__dict__))
     faip = Path(sys.executable).with_name("faip")

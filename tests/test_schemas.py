@@ -8,9 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 import pytest
-import yaml
 
-from dataset_builder import taxonomy
+from dataset_builder import synthetic
 from dataset_builder.schema_export import export_schemas, schema_yaml
 from dataset_builder.schemas import TABLES, model
 from dataset_builder.schemas.annotations import annotation_schema
@@ -148,19 +147,8 @@ def test_export_writes_every_table(tmp_path: Path) -> None:
     assert "custom_checks" in (tmp_path / "passages.yaml").read_text()
 
 
-def _taxonomy_with_a_new_field() -> taxonomy.Taxonomy:
-    """The committed taxonomy plus one single-choice field, as a minor version would add it."""
-    committed = taxonomy.load()
-    raw = yaml.safe_load(committed.path.read_text(encoding="utf-8"))
-    raw["fields"].insert(2, {
-        "id": "extra_role", "name": "Role", "kind": "single", "definition": "The AI's role.",
-        "choices": [{"id": "actor", "name": "Actor", "definition": "Acts."},
-                    {"id": "scenery", "name": "Scenery", "definition": "Is scenery."}]})
-    return taxonomy.parse(yaml.safe_dump(raw), committed.path)
-
-
 def test_annotation_and_label_schemas_follow_the_taxonomy_they_are_given() -> None:
-    tax = _taxonomy_with_a_new_field()
+    tax = synthetic.taxonomy_with_field("extra_role", ("actor", "scenery"), position=2)
     annotations = list(annotation_schema(tax).to_schema().columns)
     labels = list(label_schema(tax).to_schema().columns)
     assert annotations[4:9] == ["ai_present", "persona", "extra_role", "traits", "stance"]

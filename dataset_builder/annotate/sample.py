@@ -6,7 +6,7 @@ push the passages, annotate every task as three demo accounts (via ``completed_b
 and write ``sample_export.json`` in the CLI export shape (``completed_by`` with the account's
 email) so that ``faip annotate import`` can attribute the annotators.
 
-    python -m dataset_builder.annotate.sample --workdir work/sample-annotations
+    python tools/regenerate_sample_annotations.py --workdir work/sample-annotations
 
 runs collect + extract on the sample, starts a throwaway Label Studio, and rewrites the file.
 """
@@ -283,13 +283,3 @@ def regenerate(workdir: str | Path, ls_bin: str | None = None, out: Path = EXPOR
     finally:
         server.stop()
 
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", required=True, type=Path)
-    parser.add_argument("--ls-bin", default=None)
-    parser.add_argument("--out", type=Path, default=EXPORT_FILE)
-    args = parser.parse_args()
-    print(regenerate(args.workdir, args.ls_bin, args.out))
