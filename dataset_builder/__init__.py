@@ -4,7 +4,8 @@ The front door (see docs/api.md): ``import dataset_builder as fb``, then one ver
 ``fb.collect_gutenberg``, ``fb.collect_files``, ``fb.collect_hf``, ``fb.extract``,
 ``fb.push``, ``fb.pull``, ``fb.import_export``, ``fb.agreement``, ``fb.aggregate``,
 ``fb.validate``, ``fb.split``, ``fb.release``, ``fb.publish``, ``fb.verify``,
-``fb.rehydrate``; each takes the folder it works on and returns a report of what it wrote.
+``fb.rehydrate``; each takes the folder it works on and returns a ``StageReport`` of the
+paths it wrote and the stage's own result.
 """
 
 from __future__ import annotations
@@ -17,21 +18,8 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from dataset_builder.api import (
-        AggregateReport,
-        AgreementReport,
-        CollectReport,
-        ExtractReport,
-        ImportReport,
         Project,
-        PublishReport,
-        PullReport,
-        PushReport,
-        RehydrateReport,
-        ReleaseReport,
-        SplitReport,
         StageReport,
-        ValidateReport,
-        VerifyReport,
         aggregate,
         agreement,
         collect_files,
@@ -50,11 +38,9 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "AggregateReport", "AgreementReport", "CollectReport", "ExtractReport", "ImportReport",
-    "Project", "PublishReport", "PullReport", "PushReport", "RehydrateReport", "ReleaseReport",
-    "SplitReport", "StageReport", "ValidateReport", "VerifyReport", "aggregate", "agreement",
-    "collect_files", "collect_gutenberg", "collect_hf", "extract", "import_export", "publish",
-    "pull", "push", "rehydrate", "release", "split", "validate", "verify",
+    "Project", "StageReport", "aggregate", "agreement", "collect_files", "collect_gutenberg",
+    "collect_hf", "extract", "import_export", "publish", "pull", "push", "rehydrate",
+    "release", "split", "validate", "verify",
 ]
 __getattr__, __dir__ = exports(__name__, dict.fromkeys(__all__, "api"))
 

@@ -2,8 +2,9 @@
 
 Each verb takes the folder it works on first (a work directory; a release folder for
 ``publish``, ``verify`` and ``rehydrate``), everything else by keyword, and returns a report
-whose ``written`` lists the files and folders it wrote and whose ``result`` is the stage's own
-result object. The CLI commands, the demo and a notebook call the same functions::
+(:class:`StageReport`) whose ``written`` lists the files and folders it wrote and whose
+``result`` is the stage's own result object. The demo and a notebook call these verbs; the
+CLI commands call the functions under them (``COMMANDS`` maps each command to its function)::
 
     import dataset_builder as fb
     fb.collect_gutenberg("work", mirror="path/to/mirror", ids=[59112])
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from dataset_builder.project import Project
 
@@ -42,116 +43,32 @@ if TYPE_CHECKING:
 PathLike = str | Path
 
 
+R = TypeVar("R")
+
+
 @dataclass(frozen=True)
-class StageReport:
-    """What one stage did: the files and folders it wrote (nothing: an empty tuple)."""
+class StageReport(Generic[R]):
+    """What one stage did: ``written``, the files and folders it wrote (an empty tuple for the
+    stages that only read or talk to a server), and ``result``, the stage's own result, typed
+    per verb (``fb.extract`` returns ``StageReport[ExtractReport]``, ``fb.aggregate`` the
+    labels frame, ``fb.release`` the release folder, ...)."""
 
     written: tuple[Path, ...]
+    result: R
 
     @property
     def ok(self) -> bool:
         """False when the stage finished but reported problems (see ``result``)."""
-        return bool(getattr(getattr(self, "result", None), "ok", True))
-
-
-@dataclass(frozen=True)
-class CollectReport(StageReport):
-    """Written: works.parquet and texts/; ``result``: works collected, skipped, failed."""
-
-    result: CollectResult
-
-
-@dataclass(frozen=True)
-class ExtractReport(StageReport):
-    """Written: passages.parquet; ``result``: counts, per-step statistics, problems."""
-
-    result: ExtractResult
-
-
-@dataclass(frozen=True)
-class PushReport(StageReport):
-    """Written: nothing local; ``result``: the Label Studio project and the tasks imported."""
-
-    result: PushResult
-
-
-@dataclass(frozen=True)
-class PullReport(StageReport):
-    """Written: the new pull file (and rejects file); ``result``: new, edited, deleted rows."""
-
-    result: PullResult
-
-
-@dataclass(frozen=True)
-class ImportReport(StageReport):
-    """Written: the new pull file; ``result``: the rows appended."""
-
-    result: Appended
-
-
-@dataclass(frozen=True)
-class AgreementReport(StageReport):
-    """Written: report.md, agreement.json, figures; ``result``: alpha per field with CIs."""
-
-    result: AgreementResult
-
-
-@dataclass(frozen=True)
-class AggregateReport(StageReport):
-    """Written: labels.parquet; ``result``: the labels table as written."""
-
-    result: pd.DataFrame  # the labels table as written
-
-
-@dataclass(frozen=True)
-class ValidateReport(StageReport):
-    """Written: nothing; ``result``: rows per table and every failure (``ok`` when none)."""
-
-    result: ValidationReport
-
-
-@dataclass(frozen=True)
-class SplitReport(StageReport):
-    """Written: the splits file; ``result``: the assignment, works added and kept."""
-
-    result: SplitResult
-
-
-@dataclass(frozen=True)
-class ReleaseReport(StageReport):
-    """Written: the release folder and the stamped splits file; ``result``: the folder."""
-
-    result: Path  # the release folder
-
-
-@dataclass(frozen=True)
-class PublishReport(StageReport):
-    """Written: nothing local; ``result``: the Hub commit, tag and files changed."""
-
-    result: PublishResult
-
-
-@dataclass(frozen=True)
-class VerifyReport(StageReport):
-    """Written: nothing; ``result``: rows per config and split, problems (``ok`` when none)."""
-
-    result: VerifyResult
-
-
-@dataclass(frozen=True)
-class RehydrateReport(StageReport):
-    """Written: the shards whose texts were restored; ``result``: counts, mismatches."""
-
-    result: RehydrateResult
+        return bool(getattr(self.result, "ok", True))
 
 
 def _existing(*paths: Path | None) -> tuple[Path, ...]:
     return tuple(p for p in paths if p is not None and p.exists())
 
 
-def _collected(workdir: PathLike, result: CollectResult) -> CollectReport:
+def _collected(workdir: PathLike, result: CollectResult) -> StageReport[CollectResult]:
     root = Path(workdir)
-    return CollectReport(_existing(root / "works.parquet", root / "texts"), result)
+    return StageReport(_existing(root / "works.parquet", root / "texts"), result)
 
 
 # --- collect -------------------------------------------------------------------------------
@@ -159,7 +76,7 @@ def _collected(workdir: PathLike, result: CollectResult) -> CollectReport:
 def collect_gutenberg(workdir: PathLike, *, mirror: PathLike | None = None,
                       ids: Iterable[int] | None = None, subjects: Iterable[str] = (),
                       language: str | None = None, delay: float | None = None,
-                      **options: Any) -> CollectReport:
+                      **options: Any) -> StageReport[CollectResult]:
     """Select books of a Project Gutenberg mirror (a folder or an http(s) URL; default the
     recommended mirror for robots) by ``ids``, ``subjects`` or ``language``, fetch them
     politely and write ``works.parquet`` and the cleaned ``texts/``. Other options
@@ -177,7 +94,7 @@ def collect_gutenberg(workdir: PathLike, *, mirror: PathLike | None = None,
 
 
 def collect_files(workdir: PathLike, *, paths: Iterable[PathLike], licence: str,
-                  language: str = "en", workers: int = 1) -> CollectReport:
+                  language: str = "en", workers: int = 1) -> StageReport[CollectResult]:
     """Collect your own narratives (.txt, .md, .epub files, folders searched) under
     ``licence`` (one of ``dataset_builder.constants.LICENCES``)."""
     from dataset_builder.collect.files import collect_files as run
@@ -188,7 +105,7 @@ def collect_files(workdir: PathLike, *, paths: Iterable[PathLike], licence: str,
 
 def collect_hf(workdir: PathLike, *, dataset: str, config: str | None = None,
                split: str = "train", text_column: str = "text", limit: int | None = None,
-               **options: Any) -> CollectReport:
+               **options: Any) -> StageReport[CollectResult]:
     """Stream the texts of a Hugging Face dataset into works; other options (``id_column``,
     ``title_column``, ``licence``, ``language``, ``revision``) as in
     :func:`dataset_builder.collect.hf.collect_hf`."""
@@ -203,7 +120,7 @@ def collect_hf(workdir: PathLike, *, dataset: str, config: str | None = None,
 
 def extract(workdir: PathLike, *, workers: int = 1, executor: str = "local",
             min_score: float = 0.5, catalogue: PathLike | None = None,
-            **options: Any) -> ExtractReport:
+            **options: Any) -> StageReport[ExtractResult]:
     """Find the passages where an artificial mind appears and write ``passages.parquet``
     (``executor``: "local" processes or "ray"); other options as in
     :func:`dataset_builder.extract.run_extract`."""
@@ -211,48 +128,50 @@ def extract(workdir: PathLike, *, workers: int = 1, executor: str = "local",
 
     result = run_extract(workdir, workers=workers, executor=executor, min_score=min_score,
                          catalogue=catalogue, **options)
-    return ExtractReport(_existing(result.path), result)
+    return StageReport(_existing(result.path), result)
 
 
 def push(workdir: PathLike, *, url: str, project: str, token: str | None = None,
-         annotators_per_task: int = 3, limit: int | None = None) -> PushReport:
+         annotators_per_task: int = 3,
+         limit: int | None = None) -> StageReport[PushResult]:
     """Create or update the Label Studio project and import every new passage as a task
     (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes nothing locally."""
     from dataset_builder.annotate.push import push as run
 
     result = run(workdir, url, project, token=token,
                  annotators_per_task=annotators_per_task, limit=limit)
-    return PushReport((), result)
+    return StageReport((), result)
 
 
 def pull(workdir: PathLike, *, url: str, project: str, token: str | None = None,
-         annotations_dir: PathLike | None = None, adjudication: bool = False) -> PullReport:
+         annotations_dir: PathLike | None = None,
+         adjudication: bool = False) -> StageReport[PullResult]:
     """Append what changed in the Label Studio project to the annotations folder
     (append-only, pseudonymised; an unchanged project writes nothing)."""
     from dataset_builder.annotate.pull import pull as run
 
     result = run(workdir, url, project, token=token, annotations_dir=annotations_dir,
                  adjudication=adjudication)
-    return PullReport(_existing(result.appended.path, result.appended.rejects_path), result)
+    return StageReport(_existing(result.appended.path, result.appended.rejects_path), result)
 
 
 def import_export(workdir: PathLike, *, export: PathLike, project: str = "import",
                   annotations_dir: PathLike | None = None,
-                  annotator_email: str | None = None) -> ImportReport:
+                  annotator_email: str | None = None) -> StageReport[Appended]:
     """Add a contributor's Label Studio JSON export to the annotations folder; any invalid
     annotation is an error and nothing is written."""
     from dataset_builder.annotate.pull import import_export as run
 
     result = run(export, workdir=workdir, annotations_dir=annotations_dir, project=project,
                  annotator_email=annotator_email)
-    return ImportReport(_existing(result.path, result.rejects_path), result)
+    return StageReport(_existing(result.path, result.rejects_path), result)
 
 
 # --- agreement, gold labels, validation ----------------------------------------------------
 
 def agreement(workdir: PathLike, *, annotations_dir: PathLike | None = None,
               out: PathLike | None = None, bootstrap: int = 1000,
-              seed: int = 0) -> AgreementReport:
+              seed: int = 0) -> StageReport[AgreementResult]:
     """Krippendorff's alpha per label field with bootstrap intervals; writes report.md,
     agreement.json and figures into ``out`` (default ``WORKDIR/agreement``)."""
     from dataset_builder.agreement.workdir import agreement_report
@@ -260,36 +179,38 @@ def agreement(workdir: PathLike, *, annotations_dir: PathLike | None = None,
     result, report = agreement_report(Path(workdir), _path(annotations_dir), _path(out),
                                       bootstrap, seed)
     folder = report.parent
-    return AgreementReport(_existing(report, folder / "agreement.json",
+    return StageReport(_existing(report, folder / "agreement.json",
                                      *sorted(folder.glob("*.png"))), result)
 
 
 def aggregate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
-              method: str = "majority", min_agreement: float = 0.5) -> AggregateReport:
+              method: str = "majority",
+              min_agreement: float = 0.5) -> StageReport[pd.DataFrame]:
     """Gold labels from the annotations (``majority`` or ``dawid_skene``) into
     ``labels.parquet``; ties and low agreement are flagged ``needs_adjudication``."""
     from dataset_builder.agreement.workdir import aggregate_workdir
 
     labels, path = aggregate_workdir(Path(workdir), _path(annotations_dir), method,
                                      min_agreement)
-    return AggregateReport(_existing(path), labels)
+    return StageReport(_existing(path), labels)
 
 
 def validate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
-             catalogue: PathLike | None = None) -> ValidateReport:
+             catalogue: PathLike | None = None) -> StageReport[ValidationReport]:
     """Check every table of the work dir (and the character catalogue) against its schema;
     ``report.result.failures`` lists every failure at once. Writes nothing."""
     from dataset_builder.catalog.model import load_catalogue
     from dataset_builder.validate import validate_workdir
 
     result = validate_workdir(workdir, annotations_dir, characters=load_catalogue(catalogue))
-    return ValidateReport((), result)
+    return StageReport((), result)
 
 
 # --- splits and releases -------------------------------------------------------------------
 
 def split(workdir: PathLike, *, splits_path: PathLike | None = None, seed: int = 0,
-          ratios: tuple[float, float, float] = (0.8, 0.1, 0.1)) -> SplitReport:
+          ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
+          ) -> StageReport[SplitResult]:
     """Assign every new work to train/validation/test (grouped by work, stratified by persona;
     a work already assigned never moves) and write the splits file: ``splits_path``, default
     ``WORKDIR/splits.csv``. To update the corpus's committed file, pass
@@ -298,13 +219,13 @@ def split(workdir: PathLike, *, splits_path: PathLike | None = None, seed: int =
 
     path = _splits(workdir, splits_path)
     result = assign_splits(workdir, path, seed, ratios)
-    return SplitReport((path,), result)
+    return StageReport((path,), result)
 
 
 def release(workdir: PathLike, *, version: str, out: PathLike,
             splits_path: PathLike | None = None, date: str | None = None,
             previous: PathLike | None = None, project: Project | None = None,
-            **options: Any) -> ReleaseReport:
+            **options: Any) -> StageReport[Path]:
     """Build release ``version`` (X.Y.Z) into the new folder ``out``: parquet per config and
     split, card, Croissant, citation, changelog and checksums; the splits file (default
     ``WORKDIR/splits.csv``) gets the version stamped on its new works. The card template,
@@ -319,28 +240,28 @@ def release(workdir: PathLike, *, version: str, out: PathLike,
                            previous=previous, template=proj.card_template,
                            citation_path=proj.citation, **options)
     stamped = (path,) if options.get("stamp_splits", True) else ()
-    return ReleaseReport((folder, *stamped), folder)
+    return StageReport((folder, *stamped), folder)
 
 
 def publish(folder: PathLike, *, repo_id: str, endpoint: str | None = None,
-            token: str | None = None, dry_run: bool = False) -> PublishReport:
+            token: str | None = None, dry_run: bool = False) -> StageReport[PublishResult]:
     """Publish a release folder to the Hub as one commit tagged ``vX.Y.Z`` (token:
     ``token`` or ``HF_TOKEN``). Writes nothing locally."""
     from dataset_builder.release.publish import publish as run
 
-    return PublishReport((), run(folder, repo_id, endpoint=endpoint, token=token,
+    return StageReport((), run(folder, repo_id, endpoint=endpoint, token=token,
                                  dry_run=dry_run))
 
 
-def verify(target: PathLike, *, endpoint: str | None = None) -> VerifyReport:
+def verify(target: PathLike, *, endpoint: str | None = None) -> StageReport[VerifyResult]:
     """Re-check a release folder, or ``ORG/NAME@vX.Y.Z`` on the Hub: checksums, features and
     that every config loads with ``datasets``. Writes nothing."""
     from dataset_builder.release.verify import verify as run
 
-    return VerifyReport((), run(target, endpoint=endpoint))
+    return StageReport((), run(target, endpoint=endpoint))
 
 
-def rehydrate(folder: PathLike, *, source: PathLike) -> RehydrateReport:
+def rehydrate(folder: PathLike, *, source: PathLike) -> StageReport[RehydrateResult]:
     """Restore the texts a release withheld (licence) from your own copy: a work dir or a
     Gutenberg mirror; each text is checked against its published sha256."""
     from dataset_builder.release.rehydrate import rehydrate as run
@@ -348,7 +269,7 @@ def rehydrate(folder: PathLike, *, source: PathLike) -> RehydrateReport:
     shards = sorted((Path(folder) / "data").glob("*/*.parquet"))
     before = {p: p.stat().st_mtime_ns for p in shards}
     result = run(folder, source)
-    return RehydrateReport(tuple(p for p in shards if p.stat().st_mtime_ns != before[p]),
+    return StageReport(tuple(p for p in shards if p.stat().st_mtime_ns != before[p]),
                            result)
 
 
@@ -383,8 +304,4 @@ VERBS: tuple[str, ...] = (
     "verify", "rehydrate",
 )
 
-__all__ = [
-    *VERBS, "Project", "StageReport", "CollectReport", "ExtractReport", "PushReport",
-    "PullReport", "ImportReport", "AgreementReport", "AggregateReport", "ValidateReport",
-    "SplitReport", "ReleaseReport", "PublishReport", "VerifyReport", "RehydrateReport",
-]
+__all__ = [*VERBS, "Project", "StageReport"]

@@ -57,8 +57,8 @@ def test_each_verb_takes_its_folder_then_keywords_and_returns_a_stage_report(ver
     assert parameters[0].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
     assert all(p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.VAR_KEYWORD)
                for p in parameters[1:]), verb
-    report = inspect.signature(function).return_annotation
-    assert issubclass(getattr(api, report), api.StageReport)
+    report = str(inspect.signature(function).return_annotation)
+    assert report.startswith("StageReport[") and report.endswith("]"), report
 
 
 def test_verbs_stay_verbs_when_their_namesake_modules_are_imported() -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
+from dataset_builder import taxonomy as taxonomy_mod
 from dataset_builder.schemas._common import ListCells, list_items_in, offsets_ok
 from dataset_builder.schemas.derived import ITEMS, RELEASE
 from dataset_builder.taxonomy import Taxonomy
@@ -65,6 +66,19 @@ def _offsets(fields: dict[str, tuple[str, ...] | None]) -> Callable[[Any, pd.Ser
     def check(cls: Any, series: pd.Series) -> pd.Series:
         return offsets_ok(series, fields)
     return check
+
+
+def project_defaults(module: str,
+                     builders: dict[str, Callable[[Taxonomy], Any]]) -> Callable[[str], Any]:
+    """A module ``__getattr__``: each name is built from the project's taxonomy on first use
+    (not at import, so that the module serves any taxonomy)."""
+
+    def __getattr__(name: str) -> Any:
+        if name in builders:
+            return builders[name](taxonomy_mod.load())
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def build_model(class_name: str, table: str, columns: Columns,

@@ -15,7 +15,6 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
-from dataset_builder import taxonomy
 from dataset_builder.schemas._common import (
     ANNOTATOR_ID,
     ISO_TIME,
@@ -24,7 +23,12 @@ from dataset_builder.schemas._common import (
     SEMVER,
     OffsetFields,
 )
-from dataset_builder.schemas._taxonomy import Columns, build_model, label_columns
+from dataset_builder.schemas._taxonomy import (
+    Columns,
+    build_model,
+    label_columns,
+    project_defaults,
+)
 from dataset_builder.schemas.derived import RELEASE
 from dataset_builder.taxonomy import Taxonomy
 
@@ -68,10 +72,6 @@ def _gate(cls: Any, df: DataFrame) -> Series[bool]:
     return df["tombstone"] | df["ai_present"].notna()
 
 
-def __getattr__(name: str) -> Any:
-    # The project taxonomy's model and span fields, built on first use (not at import).
-    if name == "AnnotationSchema":
-        return annotation_schema(taxonomy.load())
-    if name == "SPAN_FIELDS":
-        return span_fields(taxonomy.load())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# AnnotationSchema and SPAN_FIELDS: the project taxonomy's.
+__getattr__ = project_defaults(__name__, {"AnnotationSchema": annotation_schema,
+                                          "SPAN_FIELDS": span_fields})

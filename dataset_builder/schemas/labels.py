@@ -15,9 +15,13 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
-from dataset_builder import taxonomy
 from dataset_builder.schemas._common import PASSAGE_ID, ListCells, shares_ok
-from dataset_builder.schemas._taxonomy import Columns, build_model, label_columns
+from dataset_builder.schemas._taxonomy import (
+    Columns,
+    build_model,
+    label_columns,
+    project_defaults,
+)
 from dataset_builder.schemas.derived import ITEMS, RELEASE
 from dataset_builder.taxonomy import Taxonomy
 
@@ -57,13 +61,9 @@ def label_schema(tax: Taxonomy) -> type[pa.DataFrameModel]:
     return build_model("LabelSchema", "labels", columns, checks)
 
 
-def __getattr__(name: str) -> Any:
-    # The project taxonomy's model, built on first use (not at import).
-    if name == "LabelSchema":
-        return label_schema(taxonomy.load())
-    if name == "SOFT_FIELDS":
-        return soft_fields(taxonomy.load())
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# LabelSchema and SOFT_FIELDS: the project taxonomy's.
+__getattr__ = project_defaults(__name__, {"LabelSchema": label_schema,
+                                          "SOFT_FIELDS": soft_fields})
 
 
 __all__ = ["METHODS", "label_schema", "soft_fields"]
