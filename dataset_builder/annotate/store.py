@@ -124,9 +124,17 @@ def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     table = pa.Table.from_pylist([{c: r.get(c) for c in names} for r in rows],
                                  schema=arrow_schema())
     df = table.to_pandas()
-    df["role_model"] = df["role_model"].astype("Int64")
-    df["task_id"] = df["task_id"].astype("Int64")
+    for name in _nullable_integers():  # Arrow gives float64 for an integer column with nulls
+        df[name] = df[name].astype("Int64")
     return df
+
+
+@functools.cache
+def _nullable_integers() -> tuple[str, ...]:
+    from dataset_builder.schemas.annotations import annotation_schema
+
+    columns = annotation_schema(taxonomy.load()).to_schema().columns
+    return tuple(name for name, column in columns.items() if str(column.dtype) == "Int64")
 
 
 def _reject_key(rec: Mapping[str, Any]) -> str:
