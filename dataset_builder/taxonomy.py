@@ -46,6 +46,22 @@ class Field:
     def choice_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.choices)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The field as plain data, in the file's own shape."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind,
+                               "required": self.required, "definition": self.definition}
+        if self.kind == "rating":
+            out.update(min=self.min, max=self.max,
+                       levels=[{"value": v, "definition": d} for v, d in self.levels])
+        else:
+            out["choices"] = [
+                {"id": c.id, "name": c.name, "definition": c.definition}
+                | ({"alignment_relevant": c.alignment_relevant}
+                   if c.alignment_relevant is not None else {})
+                for c in self.choices
+            ]
+        return out
+
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -77,6 +93,13 @@ class Taxonomy:
             out.append(f.id)
             out.extend(f.choice_ids)
         return out
+
+    def as_dict(self, field_id: str | None = None) -> dict[str, Any]:
+        """The taxonomy as plain data (what ``faip taxonomy --format json/yaml`` prints),
+        optionally one field only."""
+        fields = [self.field(field_id)] if field_id else list(self.fields)
+        return {"name": self.name, "version": self.version,
+                "fields": [f.as_dict() for f in fields]}
 
     @property
     def major(self) -> int:
