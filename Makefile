@@ -5,7 +5,11 @@ LS_VENV := .venv-ls
 LABEL_STUDIO_VERSION := 1.23.2
 WORKDIR ?= work/demo
 
-.PHONY: demo test install lint bench clean
+MIRROR ?= ../shared/realdata/gutenberg-mirror
+CORPUS_OUT ?= dist/v$(shell sed -n 's/^version: *//p' data/selection.yaml)
+CORPUS_DATE ?= $(shell date -u +%F)
+
+.PHONY: demo test install lint bench clean corpus
 
 # The package and its tools (editable, so the committed schema/ and data/ are used in place).
 $(VENV)/.installed: pyproject.toml
@@ -23,6 +27,11 @@ install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/faip demo --workdir $(WORKDIR)
+
+# The corpus release of data/selection.yaml from a Gutenberg mirror (a folder or a URL).
+corpus: $(VENV)/.installed
+	$(VENV)/bin/faip build --mirror $(MIRROR) --out $(CORPUS_OUT) --date $(CORPUS_DATE) \
+		--workdir work/corpus --workers 2
 
 test:
 	$(MAKE) -j2 $(VENV)/.installed $(LS_VENV)/.installed

@@ -4,8 +4,8 @@ The front door (see docs/api.md): ``import dataset_builder as fb``, then one ver
 ``fb.collect_gutenberg``, ``fb.collect_files``, ``fb.collect_hf``, ``fb.extract``,
 ``fb.push``, ``fb.pull``, ``fb.import_export``, ``fb.agreement``, ``fb.aggregate``,
 ``fb.validate``, ``fb.split``, ``fb.release``, ``fb.publish``, ``fb.verify``,
-``fb.rehydrate``; each takes the folder it works on and returns a ``StageReport`` of the
-paths it wrote and the stage's own result.
+``fb.rehydrate``, and ``fb.build`` for the whole corpus; each takes the folder it works on
+and returns a ``StageReport`` of the paths it wrote and the stage's own result.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         StageReport,
         aggregate,
         agreement,
+        build,
         collect_files,
         collect_gutenberg,
         collect_hf,
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
-    "Project", "StageReport", "aggregate", "agreement", "collect_files", "collect_gutenberg",
+    "Project", "StageReport", "aggregate", "agreement", "build", "collect_files",
+    "collect_gutenberg",
     "collect_hf", "extract", "import_export", "publish", "pull", "push", "rehydrate",
     "release", "split", "validate", "verify",
 ]

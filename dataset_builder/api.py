@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from dataset_builder.annotate.push import PushResult
     from dataset_builder.annotate.store import Appended
     from dataset_builder.collect.works import CollectReport as CollectResult
+    from dataset_builder.corpus import BuildSummary
     from dataset_builder.extract import ExtractReport as ExtractResult
     from dataset_builder.release.publish import PublishResult
     from dataset_builder.release.rehydrate import RehydrateReport as RehydrateResult
@@ -273,6 +274,29 @@ def rehydrate(folder: PathLike, *, source: PathLike) -> StageReport[RehydrateRes
                            result)
 
 
+# --- the whole corpus ------------------------------------------------------------------------
+
+def build(workdir: PathLike, *, mirror: PathLike, out: PathLike, date: str | None = None,
+          workers: int = 1, executor: str = "local",
+          **options: Any) -> StageReport[BuildSummary]:
+    """The corpus of the committed definition (data/selection.yaml) from a Gutenberg
+    ``mirror``: select, collect, extract, aggregate data/annotations/, validate, split,
+    release into ``out`` and verify, every stage's output kept in ``workdir`` (a rerun
+    resumes). Writes the release, data/works.csv and the splits file (options
+    ``works_csv``, ``splits_path``, ``definition``, ``annotations_dir``, ``delay`` as in
+    :func:`dataset_builder.corpus.build_corpus`). ``report.ok`` is False if a book failed
+    (then nothing is released)."""
+    from dataset_builder.corpus import build_corpus
+
+    summary = build_corpus(mirror, out, date=date, workdir=workdir, workers=workers,
+                           executor=executor, **options)
+    project = Project.find()
+    works_csv = Path(options.get("works_csv") or project.root / "data" / "works.csv")
+    splits = Path(options.get("splits_path") or project.splits)
+    written = _existing(summary.release, works_csv, splits) if summary.ok else ()
+    return StageReport(written, summary)
+
+
 def _path(value: PathLike | None) -> Path | None:
     return Path(value) if value is not None else None
 
@@ -288,7 +312,8 @@ COMMANDS: dict[str, str] = {
     "collect hf": "collect_hf", "extract": "extract", "annotate push": "push",
     "annotate pull": "pull", "annotate import": "import_export", "agreement": "agreement",
     "aggregate": "aggregate", "validate": "validate", "split": "split", "release": "release",
-    "publish": "publish", "verify": "verify", "rehydrate": "rehydrate",
+    "publish": "publish", "verify": "verify", "rehydrate": "rehydrate", "build": "build",
+    "annotate check": "dataset_builder.annotate.check:check_export",
     "annotate serve": "dataset_builder.annotate.serve:serve",
     "catalog check": "dataset_builder.catalog.model:validate_catalogue",
     "catalog import-wikidata": "dataset_builder.catalog.wikidata:import_wikidata",
@@ -301,7 +326,7 @@ COMMANDS: dict[str, str] = {
 VERBS: tuple[str, ...] = (
     "collect_gutenberg", "collect_files", "collect_hf", "extract", "push", "pull",
     "import_export", "agreement", "aggregate", "validate", "split", "release", "publish",
-    "verify", "rehydrate",
+    "verify", "rehydrate", "build",
 )
 
 __all__ = [*VERBS, "Project", "StageReport"]

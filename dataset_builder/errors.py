@@ -10,8 +10,12 @@ prints its message and exits non-zero):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
+
+# user:password@ in a URL (a Label Studio or mirror URL typed with credentials).
+_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
 
 
 class UserError(Exception):
@@ -32,3 +36,8 @@ class LabelStudioError(UserError):
     def __init__(self, message: str, url: str) -> None:
         super().__init__(message)
         self.url = url
+
+
+def redact(text: str) -> str:
+    """``text`` with the credentials of every URL in it replaced by ``***``."""
+    return _CREDENTIALS.sub(r"\g<scheme>***@", text)

@@ -27,6 +27,7 @@ WORDS = ("the", "robot", "said", "engine", "of", "brass", "she", "asked", "mind"
          "and", "quietly", "answered", "machine", "night", "light")
 TIME = "2026-11-01T10:00:00Z"
 PULL_ID = "20261101T120000Z-synth0"
+SYNTHETIC_KEY = b"synthetic-pseudonym-key"
 # The released licences: every 10th work is copyrighted (its texts are withheld).
 COPYRIGHTED_EVERY = 10
 
@@ -76,6 +77,7 @@ def works_and_passages(n_passages: int, seed: int = 0) -> tuple[pd.DataFrame, pd
             "authors": [f"Author {w % 97}"], "year": 1850 + w % 170, "language": "en",
             "subjects": ["Robots -- Fiction"], "source_url": f"file:///m/{w}.txt",
             "licence": "copyrighted" if w % COPYRIGHTED_EVERY == 0 else "public-domain-us",
+            "released": f"{1990 + w % 30}-01-01", "metadata_from": ["title:catalogue"],
             "sha256": sha, "n_chars": len(text), "text_path": f"texts/{sha}.txt",
         })
         for a, b, piece in spans:
@@ -93,6 +95,8 @@ def works_and_passages(n_passages: int, seed: int = 0) -> tuple[pd.DataFrame, pd
     passages.insert(7, "score", rng.random(n))
     passages["character_ids"] = [[]] * n
     passages["duplicate_of"] = None
+    roles = taxonomy_mod.load().ids("ai_role")  # the extractor's suggestion (a machine guess)
+    passages["predicted_ai_role"] = [roles[i % len(roles)] for i in range(n)]
     return works, passages, texts
 
 
@@ -225,7 +229,12 @@ def workdir(root: str | Path, n_passages: int = 100, per_passage: int = 3, *, se
     pull = annotations(ids, per_passage, taxonomy=taxonomy, seed=seed)
     import pyarrow as pa
 
-    atomic_write_parquet(out / "annotations" / f"{PULL_ID}.parquet",
-                         pa.Table.from_pandas(pull, preserve_index=False))
+    from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
+
+    # As `faip annotate pull` writes it: with the id of its (non-demo) pseudonym key.
+    table = pa.Table.from_pandas(pull, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           KEY_METADATA: key_id(SYNTHETIC_KEY).encode()})
+    atomic_write_parquet(out / "annotations" / f"{PULL_ID}.parquet", table)
     write_table(out, "labels", labels(ids, per_passage, taxonomy=taxonomy, seed=seed))
     return out

@@ -69,10 +69,26 @@ def read_annotations_arrow(directory: str | Path) -> list[pa.Table]:
     tables = []
     for f in files:
         try:
-            tables.append(pq.read_table(f, use_pandas_metadata=True))
+            table = pq.read_table(f, use_pandas_metadata=True)
         except Exception as exc:
             raise UserError(f"{f}: cannot read annotation pull file: {exc}") from exc
+        tables.append(with_added_columns(table))
     return tables
+
+
+# Label columns added by MINOR taxonomy versions, after the one that follows them. Pull files
+# are never rewritten, so files pulled before a field existed get it here, unanswered.
+ADDED_ANNOTATION_COLUMNS: dict[str, tuple[str, pa.DataType]] = {
+    "ai_role": ("ai_present", pa.string()),
+}
+
+
+def with_added_columns(table: pa.Table) -> pa.Table:
+    for name, (after, kind) in ADDED_ANNOTATION_COLUMNS.items():
+        if name not in table.column_names and after in table.column_names:
+            table = table.add_column(table.column_names.index(after) + 1, name,
+                                     pa.nulls(table.num_rows, kind))
+    return table
 
 
 def write_table(workdir: str | Path, name: str, df: pd.DataFrame) -> Path:

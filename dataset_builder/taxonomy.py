@@ -20,6 +20,10 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_KEYS = {"id", "name", "kind", "required", "definition", "choices", "min", "max", "levels"}
 _CHOICE_KEYS = {"id", "name", "definition", "alignment_relevant"}
 _TOP_KEYS = {"name", "version", "fields"}
+# Fields a MINOR version added, and that version: tables and exports written before it may
+# lack the field, which then reads as unanswered (and stays out of an annotation's fingerprint
+# while unanswered, so rows stored before it still match their unchanged annotation).
+ADDED_IN_MINOR: dict[str, str] = {"ai_role": "1.1.0"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,10 @@ class Taxonomy:
         columns every table, form and report derives from this file."""
         kinds = (kind,) if isinstance(kind, str) else kind
         return tuple(f.id for f in self.fields if kinds is None or f.kind in kinds)
+
+    def added_field_ids(self) -> tuple[str, ...]:
+        """The fields of this taxonomy that a minor version added (see ``ADDED_IN_MINOR``)."""
+        return tuple(f for f in self.field_ids() if f in ADDED_IN_MINOR)
 
     def ids(self, field_id: str) -> tuple[str, ...]:
         """The choice ids of one field, in taxonomy order (also the ClassLabel order)."""

@@ -35,6 +35,7 @@ def rows(records: Iterable[dict[str, Any]], validate: bool = True) -> pd.DataFra
             "passage_id": pid(r.get("passage", 0)),
             "annotator": ann(r.get("annotator", 0)),
             "ai_present": r.get("ai_present", "present"),
+            "ai_role": r.get("ai_role"),
             "persona": r.get("persona"),
             "traits": list(r.get("traits", [])),
             "stance": r.get("stance"),

@@ -53,6 +53,7 @@ def works_frame(work_ids: list[str] | None = None) -> pd.DataFrame:
             "work_id": work_id, "source": "local", "title": filename, "authors": ["Test Author"],
             "year": 1950, "language": "en", "subjects": subjects,
             "source_url": f"file:///{filename}", "licence": "public-domain-us",
+            "released": None, "metadata_from": [],
             "sha256": digest, "n_chars": len(text), "text_path": f"texts/{digest}.txt",
         })
     frame = pd.DataFrame(rows)

@@ -12,12 +12,16 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.io import sha256_text
 from dataset_builder.tables import passage_id, write_table
 
 PERSONAS = ("dutiful_servant", "schemer", "companion", "rebel_liberator")
 TRAITS = (("obedience",), ("deception", "self_preservation"), ("care",), ("desire_for_freedom",))
+PROJECT_KEY = b"release-fixture-project-key"
 ANNOTATORS = ("ann_0123456789ab", "ann_ba9876543210", "ann_00000000000c")
 PARAGRAPH = (
     "The automaton number {i}.{j} lifted its brass hand and spoke softly to the engineer "
@@ -47,10 +51,11 @@ def works(n_works: int) -> pd.DataFrame:
         text = story(i)
         rows.append({
             "work_id": work_id(i), "source": "gutenberg", "title": f"Story {i}",
-            "authors": [f"Author {i % 5}"], "year": 1880 + 7 * i, "language": "en",
+            "authors": [f"Author {i % 5}"], "year": 1880 + (7 * i) % 220, "language": "en",
             "subjects": ["Robots -- Fiction"],
             "source_url": f"file:///mirror/cache/epub/{990100 + i}/pg{990100 + i}.txt",
             "licence": "copyrighted" if i == 1 else "public-domain-us",
+            "released": f"{2000 + i}-01", "metadata_from": ["title:catalogue"],
             "sha256": sha256_text(text), "n_chars": len(text),
             "text_path": f"texts/{sha256_text(text)}.txt",
         })
@@ -90,7 +95,8 @@ def annotations(n_works: int) -> pd.DataFrame:
             rows.append({
                 "row_id": f"r_{n:016x}", "annotation_id": f"{i}:{k}",
                 "passage_id": p["passage_id"], "annotator": annotator,
-                "ai_present": "present", "persona": PERSONAS[(i + k * (i % 2)) % 4],
+                "ai_present": "present", "ai_role": ("character", "discussed")[i % 2],
+                "persona": PERSONAS[(i + k * (i % 2)) % 4],
                 "traits": list(TRAITS[i % 4]), "stance": "ambivalent", "outcome": "neither",
                 "role_model": 3 + k, "spans": [{"label": "ai_mention", "start": 4, "end": 13,
                                                 "text": "automaton"}],
@@ -118,9 +124,11 @@ def labels(n_works: int) -> pd.DataFrame:
             "companion", "oracle", "machine_species", "none", "unclear",
         ].index(persona)] = 1.0
         rows.append({
-            "passage_id": p["passage_id"], "ai_present": "present", "persona": persona,
+            "passage_id": p["passage_id"], "ai_present": "present",
+            "ai_role": ("character", "discussed")[i % 2], "persona": persona,
             "traits": list(TRAITS[i % 4]), "stance": "ambivalent", "outcome": "neither",
-            "role_model": 3.5, "ai_present_soft": [1.0, 0.0, 0.0], "persona_soft": soft,
+            "role_model": 3.5, "ai_present_soft": [1.0, 0.0, 0.0],
+            "ai_role_soft": [1.0 - i % 2, float(i % 2), 0.0], "persona_soft": soft,
             "traits_soft": [0.0] * 22, "stance_soft": [0.0, 0.0, 1.0, 0.0],
             "outcome_soft": [0.0, 0.0, 1.0], "n_annotators": 2, "agreement": 1.0,
             "needs_adjudication": False, "method": "majority", "taxonomy_version": "1.0.0",
@@ -144,6 +152,17 @@ def characters() -> pd.DataFrame:
     })
 
 
+def write_pull(path: Path, rows: pd.DataFrame, key: bytes | None = PROJECT_KEY) -> Path:
+    """A pull file as `faip annotate pull` writes it: with the id of its pseudonym key
+    (``key=None``: no record, as in a file written by hand)."""
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if key is not None:
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), KEY_METADATA: key_id(key).encode()})
+    pq.write_table(table, path)
+    return path
+
+
 def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path:
     """A complete, valid work directory (texts included) with ``n_works`` works."""
     root.mkdir(parents=True, exist_ok=True)
@@ -155,7 +174,7 @@ def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path
     write_table(root, "passages", passages(n_works))
     write_table(root, "labels", labels(n_works))
     (root / "annotations").mkdir(exist_ok=True)
-    annotations(n_works).to_parquet(root / "annotations" / "20261101T120000Z-abcdef.parquet")
+    write_pull(root / "annotations" / "20261101T120000Z-abcdef.parquet", annotations(n_works))
     if agreement:
         (root / "agreement").mkdir(exist_ok=True)
         (root / "agreement" / "agreement.json").write_text(json.dumps({

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dataset_builder.agreement.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
 from dataset_builder.annotate.pull import pull
@@ -24,6 +25,8 @@ from dataset_builder.annotate.push import MODEL_VERSION, push
 from dataset_builder.annotate.server import free_port
 from dataset_builder.cli import main
 from dataset_builder.io import sha256_text
+from dataset_builder.release.build import build_release
+from dataset_builder.release.splits import assign_splits
 from dataset_builder.schemas.annotations import AnnotationSchema
 from dataset_builder.schemas.passages import PassageSchema
 from dataset_builder.tables import live_annotations, passage_id, read_annotations, write_table
@@ -55,6 +58,7 @@ def _passages(texts: list[str] = TEXTS) -> pd.DataFrame:
             "evidence": [{"term": mention.group(0), "kind": "lexicon",
                           "start": mention.start(), "end": mention.end()}],
             "character_ids": [], "duplicate_of": None,
+            "predicted_ai_role": ("character", "discussed")[len(rows) % 2],
         })
     df = pd.DataFrame(rows)
     PassageSchema.validate(df, lazy=True)
@@ -103,7 +107,10 @@ def test_push_annotate_pull_edit_delete(env: LabelStudioFixture, tmp_path: Path)
     assert script_task.data["text"] == TEXTS[1]  # stored verbatim, shown as plain text
     preds = ls.client.predictions.list(task=script_task.id)
     assert preds[0].model_version == MODEL_VERSION
-    assert {r["from_name"] for r in preds[0].result} == {"ai_present", "spans"}
+    # Suggestions are the extractor's spans and role; the ai_present gate is left to the annotator.
+    assert {r["from_name"] for r in preds[0].result} == {"ai_role", "spans"}
+    role = next(r for r in preds[0].result if r["from_name"] == "ai_role")
+    assert role["value"] == {"choices": ["discussed"]}  # the extractor's guess, pre-filled
 
     # Idempotent re-push; a passage whose text changed is reported, not duplicated.
     changed = passages.copy()
@@ -185,8 +192,10 @@ def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> Non
                                          result=_labels(["schemer", "companion"][j], 2 + j))
     pull(work, ls.url, "Adjudicated")
     flagged = passages.iloc[0]["passage_id"]
-    pd.DataFrame({"passage_id": passages["passage_id"],
-                  "needs_adjudication": [True, False]}).to_parquet(work / "labels.parquet")
+    # A real labels table (push reads it through its schema), with one passage flagged.
+    labels, _ = aggregate_workdir(work)
+    labels["needs_adjudication"] = labels["passage_id"] == flagged
+    write_table(work, "labels", labels)
     out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
                                     "--project", "Adjudicated", "--adjudication"])
     assert out.exit_code == 0, out.output
@@ -243,21 +252,34 @@ def test_clear_errors_and_nothing_written(env: LabelStudioFixture, tmp_path: Pat
     assert ls.token not in out
 
 
-def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixture,  # noqa: F811
-                                                  tmp_path: Path) -> None:
-    work = tmp_path / "w"
-    write_table(work, "passages", _passages())
+def test_serve_a_release_from_a_relative_workdir_then_import_the_ui_export(
+        label_studio: LabelStudioFixture, tmp_path: Path) -> None:  # noqa: F811
+    # A volunteer's path: serve a release with a relative --workdir, annotate, export the
+    # project as the web page does (plain JSON: completed_by is a local id), import it.
+    from tests import release_fixtures as rf
+
+    w = rf.write_workdir(tmp_path / "maintainer", n_works=6)
+    assign_splits(w, tmp_path / "splits.csv")
+    release = build_release("1.0.0", w, tmp_path / "v1.0.0", splits_path=tmp_path / "splits.csv",
+                            date="2026-11-27", characters=rf.characters())
     # Reuse the session's initialised template so the test does not wait for `init`.
     from tools.ls_template import template_dir
 
-    shutil.copytree(template_dir(), work / "label-studio",
+    shutil.copytree(template_dir(), tmp_path / "work" / "mine" / "label-studio",
                     ignore=shutil.ignore_patterns("*.log", "READY"))
-    (work / "label-studio" / "login.json").write_text(json.dumps(LOGIN.__dict__))
+    (tmp_path / "work" / "mine" / "label-studio" / "login.json").write_text(
+        json.dumps(LOGIN.__dict__))
     faip = Path(sys.executable).with_name("faip")
     env = {**os.environ, "FAIP_NO_PROGRESS": "1", pseudonym.KEY_ENV: "k"}
     env.pop(TOKEN_ENV, None)
-    proc = subprocess.Popen([str(faip), "annotate", "serve", "-w", str(work), "--limit", "3",
-                             "--project", "Served"], stderr=subprocess.PIPE, text=True, env=env)
+    args = [str(faip), "annotate", "serve", "-w", "work/mine", "--release", str(release),
+            "--limit", "3", "--project", "Served"]
+    refused = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL, timeout=60, check=False)
+    assert refused.returncode == 1 and "--agree-cc-by" in refused.stderr
+    assert "CC BY 4.0" in refused.stderr and "Traceback" not in refused.stderr
+    proc = subprocess.Popen([*args, "--agree-cc-by"], cwd=tmp_path, stderr=subprocess.PIPE,
+                            text=True, env=env)
     lines: list[str] = []
     url = None
     deadline = time.monotonic() + 120
@@ -272,10 +294,18 @@ def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixtur
             url = m.group(1) if m else None
         assert url, "".join(lines)
         lines.append(proc.stderr.readline())
-        assert httpx.get(f"{url}/health").status_code == 200
+        assert "skipped because their text is withheld" in "".join(lines)
         client = label_studio.client.__class__(base_url=url, api_key=LOGIN.token)
         served = [p for p in client.projects.list() if p.title == "Served"]
         assert len(served) == 1 and served[0].task_number == 3
+        tasks = list(client.tasks.list(project=served[0].id))
+        data = tasks[0].data
+        assert data["consent"] == "CC-BY-4.0" and data["contributor"].startswith("c_")
+        assert data["title"].startswith("Story ") and data["author"].startswith("Author ")
+        me = client.users.whoami().id
+        for t in tasks[:2]:
+            client.annotations.create(id=t.id, result=_labels("companion", 4), completed_by=me)
+        export = client.projects.exports.as_json(served[0].id)
         assert LOGIN.password in "".join(lines)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
@@ -287,6 +317,21 @@ def test_serve_starts_pushes_and_stops_on_ctrl_c(label_studio: LabelStudioFixtur
     finally:
         if proc.poll() is None:
             proc.kill()
+    # The state went to work/mine/label-studio, not to a nested copy of the relative path.
+    base = tmp_path / "work" / "mine" / "label-studio"
+    assert (base / "data" / "label_studio.sqlite3").is_file()
+    assert not (base / "work").exists()
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export))
+    assert all(isinstance(a["completed_by"], int) for t in export for a in t["annotations"])
+    # The real web-page export passes the contribution check against the release.
+    code, out = _cli(["annotate", "check", str(path), "--release", str(release)])
+    assert code == 0 and "ok — 2 annotation(s) by 1 contributor(s)" in out, out
+    code, out = _cli(["annotate", "import", str(path), "-w", str(tmp_path / "maint2")])
+    assert code == 0, out
+    rows = read_annotations(tmp_path / "maint2" / "annotations")
+    assert len(rows) == 2 and rows["annotator"].nunique() == 1
+    assert set(rows["persona"]) == {"companion"}
 
 
 def test_cli_batch_size_defaults_to_the_api_batch_size() -> None:

@@ -201,7 +201,7 @@ def test_import_refuses_another_taxonomy_version_and_writes_nothing(tmp_path: Pa
     res = runner.invoke(main, ["annotate", "import", str(_write(tmp_path, tasks)),
                                "--workdir", str(tmp_path / "w")])
     assert res.exit_code == 1
-    assert "taxonomy 2.0.0" in res.output and "1.0.0" in res.output
+    assert "taxonomy 2.0.0" in res.output and "1.1.0" in res.output
     assert not (tmp_path / "w").exists()
 
 

@@ -124,7 +124,7 @@ def test_shared_options_are_declared_once() -> None:
                 workdirs.append(param)
             if param.name == "catalogue" or "--characters" in param.opts:
                 catalogues.append(param)
-    assert len(workdirs) == 14  # every command on a work dir (not publish, verify, ...)
+    assert len(workdirs) == 15  # every command on a work dir (not publish, verify, ...)
     assert {(p.opts[0], p.help, p.metavar) for p in workdirs} == {
         ("--workdir", options._WORKDIR_HELP, "DIR")}
     # one spelling for the AI-character catalogue: --catalogue PATH (never --characters/--path)

@@ -113,8 +113,13 @@ def _bad_books() -> list[Book]:
         Book(881003, "Empty", text=b""),
         Book(881004, "No Rdf", text=good, rdf=False),
         Book(881005, "No Text", text=None),
-        Book(881006, "", text=good, rdf=False, catalog_overrides={"Language": ""}),
+        # No title or language anywhere: the text has no Gutenberg header either.
+        Book(881006, "", text=header_text("no_markers.txt"), rdf=False,
+             catalog_overrides={"Language": ""}),
         Book(881007, "Rdf Only", text=good, in_catalog=False),
+        # The catalogue row is empty and there is no RDF: the text's own header tells.
+        Book(881009, "", text=good, rdf=False,
+             catalog_overrides={"Language": "", "Authors": "", "Issued": ""}),
         Book(881008, "An Audio Book", text=good, type="Sound"),
     ]
 
@@ -128,7 +133,7 @@ def test_bad_inputs_each_get_one_line_and_a_rerun_completes_them(tmp_path: Path)
     mirror = write_mirror(tmp_path / "mirror", _bad_books())
     _subtitle_with_cr(mirror)
     work = tmp_path / "work"
-    ids = "880001,881001,881002,881003,881004,881005,881006,881007,881008"
+    ids = "880001,881001,881002,881003,881004,881005,881006,881007,881009,881008"
     args = ["collect", "gutenberg", "--mirror", str(mirror), "-w", str(work), "--ids", ids,
             "--delay", "0"]
     result = CliRunner().invoke(main, args)
@@ -145,8 +150,19 @@ def test_bad_inputs_each_get_one_line_and_a_rerun_completes_them(tmp_path: Path)
     assert "6 work(s) failed" in result.stderr
     assert "gutenberg:881004: no RDF record" in result.stderr  # a warning, not a failure
     table = works(work)
-    assert sorted(table.index) == ["gutenberg:880001", "gutenberg:881004", "gutenberg:881007"]
+    assert sorted(table.index) == ["gutenberg:880001", "gutenberg:881004", "gutenberg:881007",
+                                   "gutenberg:881009"]
     assert table.loc["gutenberg:881004", "licence"] == "unknown"
+    from_header = table.loc["gutenberg:881009"]
+    assert (from_header["title"], list(from_header["authors"]), from_header["language"],
+            from_header["released"]) == ("The Lamplighter of Quay Street", ["Ada Fixture"],
+                                         "en", "2031-05-01")
+    assert list(from_header["metadata_from"]) == [
+        "title:header", "authors:header", "language:header", "released:header",
+        "subjects:catalogue"]
+    # the catalogue first, where it has the field
+    assert list(table.loc["gutenberg:880001", "metadata_from"])[:3] == [
+        "title:catalogue", "authors:catalogue", "language:catalogue"]
     assert table.loc["gutenberg:881007", "title"] == "Rdf Only\nA Subtitle"
     # nothing partial: every text file belongs to a row, no temp files anywhere
     assert {p.name for p in (work / "texts").iterdir()} == {
@@ -167,7 +183,8 @@ def test_bad_inputs_each_get_one_line_and_a_rerun_completes_them(tmp_path: Path)
         "gutenberg:881001", "gutenberg:881002", "gutenberg:881003", "gutenberg:881005",
         "gutenberg:881006",
     ]
-    assert sorted(rerun.skipped) == ["gutenberg:880001", "gutenberg:881004", "gutenberg:881007"]
+    assert sorted(rerun.skipped) == ["gutenberg:880001", "gutenberg:881004", "gutenberg:881007",
+                                     "gutenberg:881009"]
 
 
 UNREADABLE = Path("/proc/self/mem")  # a file that exists but whose read fails (EIO)
@@ -313,9 +330,11 @@ def test_http_persistent_faults_fail_cleanly_then_rerun_resumes(tmp_path: Path) 
         assert sorted(rerun.collected) == ["gutenberg:880001", "gutenberg:880002",
                                            "gutenberg:880004", "gutenberg:880005"]
         new = {k: v - before.get(k, 0) for k, v in server.counts.items() if v != before.get(k)}
-    # only what was missing is fetched again (the 880005 RDF now exists; 880404 is still gone)
+    # only what was missing is fetched again (the 880005 RDF now exists; 880404 is still gone;
+    # the RDF of a book whose text failed to download was never asked for)
     assert new == {
         "cache/epub/880001/pg880001.txt": 1, trunc: 1, "cache/epub/880004/pg880004.txt": 1,
+        "cache/epub/880002/pg880002.rdf": 1, "cache/epub/880004/pg880004.rdf": 1,
         "cache/epub/880005/pg880005.rdf": 1, "cache/epub/880404/pg880404.txt": 1,
     }
 

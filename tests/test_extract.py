@@ -291,6 +291,19 @@ def test_names_scoped_to_another_work_never_fire() -> None:
     ("The chief computer at the observatory checked the logarithms.", "human_computer"),
     ("A music box with a tiny automaton on its lid.", "mechanism"),
     ("Chapter one\n\nTHE MISERLY ROBOT\n\nIt was a cold day.", "heading"),
+    ("CONTENTS\n\n   7 - The Long Night\n   8 - The Robot Tackles a Task\n   9 - Home", "heading"),
+    ("Farnum operated the compact computer while Bates watched the stars.", "tool"),
+    ("He fed the last figures to the computer and waited.", "tool"),
+    ("The red line crept along the computer-board.", "tool"),
+    ("She sat in front of a digital computer all night.", "tool"),
+    ('"Honestly, Ned, you\'re some kind of robot," his sister said.', "simile"),
+    ("A man that tired might as well be a robot on the line.", "simile"),
+    ("The old tales were full of dragons, ogres, cyborgs and giants.", "list"),
+    ("They loaded crates, spare tools, robots and fuel into the hold.", "list"),
+    ("The fleet sent a robot ship ahead to draw their fire.", "device"),
+    ("The homing missile had an electronic brain that found its mark.", "device"),
+    ("A music box, a clock, and his collection of automata filled the room.", "mechanism"),
+    ("In the window the automaton bowed and went through its set motions again.", "mechanism"),
 ])
 def test_negative_cues_flag_the_hit(text: str, flag: str) -> None:
     hits = Matcher().find(text, "local:x")
@@ -302,6 +315,12 @@ def test_negative_cues_flag_the_hit(text: str, flag: str) -> None:
     "It was a kind of android, tall and grey.",
     '"I will not," said the robot.',
     "The robot decided to stay.",
+    "The ship's computer knows that something is wrong, so it has taken over.",
+    "He was some kind of hero, and the robots loved him.",
+    "The robots, the men and the dogs ran for the gate.",
+    "The robot pilot brought the ship down itself.",
+    "I am a robot.\nI think, and so I am.\nI will not stop.",
+    "He counted.\n1 robot stood there and 2 more came.\nThen it rained.",
 ])
 def test_literal_uses_are_not_flagged_negative(text: str) -> None:
     hits = Matcher().find(text, "local:x")
@@ -312,6 +331,9 @@ def test_literal_uses_are_not_flagged_negative(text: str) -> None:
     ("The robot decided to stay.", True),
     ('"Stay," said the robot.', True),
     ("The robot stood by the door.", False),
+    ("The robot calculated the odds and refused.", True),
+    ("The computer calculated the new heading.", False),
+    ("The computer decided to wait.", True),
 ])
 def test_agency(text: str, expected: bool) -> None:
     (hit,) = Matcher().find(text, "local:x")
@@ -410,3 +432,31 @@ def test_spooled_batches_are_regrouped_into_fixed_row_groups() -> None:
     assert [g.num_rows for g in groups] == [5, 5, 5, 5, 3]
     assert pa.concat_tables(groups).equals(table)
     assert list(_row_groups([], 5)) == []
+
+
+def test_an_introduced_name_counts_once_the_book_presents_it_as_an_ai() -> None:
+    # Vane is a man until his mind is moved into the robot; earlier mentions of him are
+    # no evidence of an AI. A catalogue name is left as the catalogue says.
+    early = "Vane poured the coffee. Vane laughed at the joke and sat down.\n\n"
+    weather = "The rain went on all afternoon, and nobody went out. " * 10 + "\n\n"
+    reveal = "Next morning the robot, Vane, opened its eyes in the laboratory.\n"
+    text = early * 3 + weather + reveal
+    hits = [h for h in Matcher().find(text, "local:x") if h.kind == INTRODUCED]
+    assert [("unintroduced" in h.flags) for h in hits] == [True] * 6 + [False]
+    names = [Name("Vane", "vane", "local:x")]
+    hits = [h for h in Matcher(names).find(text, "local:x") if h.kind == "character"]
+    assert len(hits) == 7 and not any(h.negative for h in hits)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("The computer chimed, relays snicked, and the ship slid into the dark.", False),
+    ("Two computers fouled in one day! Nobody at the bureau could say why.", False),
+    ("Nobody on Earth would trust a computer to make decisions about people.", True),
+    ("The Great Computer cannot think; it only sorts the cards it is given.", False),
+    ("The computer said the course was clear.", True),
+])
+def test_a_window_of_computers_needs_a_mind_or_an_act(text: str, kept: bool) -> None:
+    from dataset_builder.extract.score import score_window
+
+    hits = Matcher().find(text, "local:x")
+    assert (score_window(hits, text, 0, len(text), prior=True) >= 0.5) is kept

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dataset_builder.annotate import pseudonym
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release.build import build_release
@@ -43,7 +44,7 @@ def _refused(w: Path, match: str, version: str = "1.0.0", **kwargs: object) -> N
 def _annotation_note(w: Path, note: str) -> None:
     ann = rf.annotations(N)
     ann.loc[0, "notes"] = note
-    ann.to_parquet(w / "annotations" / "20261101T120000Z-abcdef.parquet")
+    rf.write_pull(w / "annotations" / "20261101T120000Z-abcdef.parquet", ann)
 
 
 def test_validation_failure_refuses_with_every_failure(workdir: Path) -> None:
@@ -100,9 +101,15 @@ def test_version_must_grow_and_removed_label_ids_need_a_major(workdir: Path) -> 
 
 
 def test_missing_tables_are_named(workdir: Path) -> None:
+    # Annotations without their aggregated labels (or the reverse) are half a state; neither
+    # at all is a release before any annotation (tests/test_build.py).
     (workdir / "labels.parquet").unlink()
+    (workdir / "passages.parquet").rename(workdir / "kept.parquet")
+    _refused(workdir, r"missing table\(s\) passages.parquet, labels.parquet")
+    (workdir / "kept.parquet").rename(workdir / "passages.parquet")
     shutil.rmtree(workdir / "annotations")
-    _refused(workdir, r"missing table\(s\) labels.parquet, annotations/\*.parquet")
+    (workdir / "works.parquet").unlink()
+    _refused(workdir, r"missing table\(s\) works.parquet;")
 
 
 def test_missing_or_incomplete_splits_file_says_run_split(workdir: Path) -> None:
@@ -163,3 +170,27 @@ def test_characters_must_validate(workdir: Path) -> None:
         build_release("1.0.0", workdir, workdir.parent / "rel",
                       splits_path=workdir.parent / "splits.csv", date=DATE,
                       characters=pd.DataFrame(bad))
+
+
+@pytest.mark.parametrize(("key", "match"), [
+    (pseudonym.DEMO_KEY.encode(), "public demo key"),
+    (None, "records no pseudonym key"),
+])
+def test_pseudonyms_without_the_project_key_are_refused(workdir: Path, key: bytes | None,
+                                                         match: str) -> None:
+    rf.write_pull(workdir / "annotations" / "20261101T120000Z-abcdef.parquet",
+                  rf.annotations(N), key=key)
+    res = CliRunner().invoke(main, ["release", "1.0.0", "-w", str(workdir), "--out",
+                                    str(workdir.parent / "rel"), "--splits",
+                                    str(workdir.parent / "splits.csv"), "--date", DATE])
+    assert res.exit_code == 1, res.output
+    assert match in res.output and "set FAIP_PSEUDONYM_KEY" in res.output
+    assert "Traceback" not in res.output and not (workdir.parent / "rel").exists()
+
+
+def test_pseudonyms_of_two_keys_are_refused(workdir: Path) -> None:
+    ann = rf.annotations(N)
+    rf.write_pull(workdir / "annotations" / "20261101T120000Z-abcdef.parquet", ann.iloc[:4])
+    rf.write_pull(workdir / "annotations" / "20261102T120000Z-abcdef.parquet", ann.iloc[4:],
+                  key=b"another-key")
+    _refused(workdir, "2 different keys")

@@ -28,8 +28,9 @@ def test_arrow_schema_has_the_model_columns_in_order(table: str) -> None:
 @pytest.mark.parametrize("table", BUILT)
 def test_valid_rows_round_trip_through_the_arrow_schema(table: str) -> None:
     rows = getattr(tb, table)()
-    typed = pyarrow.Table.from_pandas(rows, schema=arrow_schema(model(table)),
-                                      preserve_index=False)
+    schema = arrow_schema(model(table))  # (less the optional columns these rows leave out)
+    schema = pyarrow.schema([f for f in schema if f.name in rows.columns])
+    typed = pyarrow.Table.from_pandas(rows, schema=schema, preserve_index=False)
     back = typed.to_pandas()
     model(table).validate(back, lazy=True)
     assert back.columns.tolist() == rows.columns.tolist()

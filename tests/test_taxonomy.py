@@ -31,7 +31,8 @@ def test_committed_taxonomy_has_semver_and_unique_ids(committed: taxonomy.Taxono
     ids = committed.all_ids()
     assert len(ids) == len(set(ids)), "field and choice ids must be unique across the taxonomy"
     assert [f.id for f in committed.fields] == [
-        "ai_present", "persona", "traits", "stance", "outcome", "role_model", "spans"]
+        "ai_present", "ai_role", "persona", "traits", "stance", "outcome", "role_model",
+        "spans"]
 
 
 def test_field_ids_by_kind_follow_the_file(committed: taxonomy.Taxonomy) -> None:

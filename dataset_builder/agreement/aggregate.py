@@ -2,7 +2,8 @@
 
 Rules (also in ``faip aggregate --help`` and the README):
 
-* Single-choice fields (ai_present, persona, stance, outcome): the most frequent answer.
+* Single-choice fields (ai_present, ai_role, persona, stance, outcome): the most frequent
+  answer.
   **Tie rule**: a tie for first place gives a null label and ``needs_adjudication=True`` —
   never an arbitrary pick (taxonomy order would bias the corpus toward early ids).
 * Traits: a trait is in the gold list when strictly more than half of the passage's
@@ -46,7 +47,7 @@ from dataset_builder.taxonomy import Taxonomy
 
 Method = Literal["majority", "dawid_skene"]
 METHODS: tuple[str, ...] = ("majority", "dawid_skene")
-_GATED = ("persona", "stance", "outcome")
+_GATED = ("ai_role", "persona", "stance", "outcome")
 
 
 def _vote(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +199,7 @@ def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxo
 
 
 def _apply_gate(df: pd.DataFrame) -> None:
-    """No AI in the passage: no persona, stance, outcome, rating or traits."""
+    """No AI in the passage: no role, persona, stance, outcome, rating or traits."""
     absent = (df["ai_present"] == "absent").to_numpy()
     if not absent.any():
         return

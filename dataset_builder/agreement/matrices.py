@@ -35,8 +35,11 @@ _BOOKKEEPING_COLUMNS = (
 
 
 def required_columns(taxonomy: Taxonomy) -> tuple[str, ...]:
-    """The annotation columns agreement and aggregation read: bookkeeping + every label field."""
-    return (*_BOOKKEEPING_COLUMNS, *taxonomy.field_ids())
+    """The annotation columns agreement and aggregation need: bookkeeping + every label field
+    (but a field a minor version added: rows made before it, other tools' frames and old
+    exports, may lack the column, which then means "not answered")."""
+    added = taxonomy.added_field_ids()
+    return (*_BOOKKEEPING_COLUMNS, *(f for f in taxonomy.field_ids() if f not in added))
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,9 @@ def _span_coverage(spans: pd.DataFrame, label: str, unit: np.ndarray, n_units: i
 def live_rows(rows: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.DataFrame, list[str]]:
     """Live rows (history or live rows in, idempotent) and every annotator seen at all."""
     check_columns(rows, taxonomy)
+    missing = [f for f in taxonomy.added_field_ids() if f not in rows.columns]
+    if missing:
+        rows = rows.assign(**dict.fromkeys(missing, None))
     seen = sorted(set(rows["annotator"]))
     if {"supersedes", "tombstone"} <= set(rows.columns):
         rows = live_annotations(rows)

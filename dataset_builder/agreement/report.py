@@ -16,9 +16,9 @@ METHOD_NOTES = """\
 ## How these figures are computed
 
 - Krippendorff's alpha with the `krippendorff` package. Levels of measurement: nominal for
-  ai_present, persona, stance and outcome; one binary (nominal) alpha per trait, where a trait
-  an annotator of the passage did not choose counts as 0, not missing; ordinal for role_model
-  (`role_model:interval` gives the interval alpha of the same ratings).
+  ai_present, ai_role, persona, stance and outcome; one binary (nominal) alpha per trait,
+  where a trait an annotator of the passage did not choose counts as 0, not missing; ordinal
+  for role_model (`role_model:interval` gives the interval alpha of the same ratings).
 - Spans: every character of a passage is a unit coded 0/1 (inside one of my spans of this
   label) by each annotator of the passage; the binary alpha is pooled over passages. `f1` is
   the pooled pairwise character-level F1 (Dice) between annotators of the same passage.
@@ -92,6 +92,10 @@ def markdown(result: AgreementResult) -> str:
     lines.append("|---|" + "---:|" * len(ids))
     for pid, row in zip(ids, result.persona_confusion, strict=True):
         lines.append(f"| {pid} | " + " | ".join(str(v) for v in row) + " |")
+    if s.get("suggestions"):
+        from dataset_builder.annotate.suggestions import markdown as suggestion_lines
+
+        lines += ["", *suggestion_lines(s["suggestions"])]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
     lines += ["", METHOD_NOTES]

@@ -21,10 +21,11 @@ import pandas as pd
 
 from dataset_builder import semver
 from dataset_builder.annotate.config import TEXT_KEY
-from dataset_builder.annotate.pseudonym import pseudonymise, user_identity
+from dataset_builder.annotate.contributor import task_contributor
+from dataset_builder.annotate.pseudonym import contributor_identity, pseudonymise, user_identity
 from dataset_builder.io import sha256_text
 from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID
-from dataset_builder.taxonomy import Field, Taxonomy
+from dataset_builder.taxonomy import ADDED_IN_MINOR, Field, Taxonomy
 from dataset_builder.taxonomy import load as load_taxonomy
 
 NOTES = "notes"
@@ -94,6 +95,12 @@ class Rejected:
         }
 
 
+def task_annotations(task: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The annotation objects of a task (anything else is reported by normalise_tasks)."""
+    anns = task.get("annotations")
+    return [a for a in anns if isinstance(a, Mapping)] if isinstance(anns, list) else []
+
+
 def load_tasks(payload: Any, source: str) -> list[dict[str, Any]]:
     """The task list of any export shape (a JSON list of task objects)."""
     if isinstance(payload, dict) and isinstance(payload.get("tasks"), list):
@@ -104,8 +111,17 @@ def load_tasks(payload: Any, source: str) -> list[dict[str, Any]]:
     return payload
 
 
-def _identity(ann: Mapping[str, Any], ctx: Context) -> str:
+def _identity(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> str:
+    """Who made the annotation: a volunteer's local installation (the contributor id its
+    tasks carry, with the local user id), else the account's e-mail, else the local id."""
     by = ann.get("completed_by")
+    contributor = task_contributor(task.get("data"))
+    if contributor is not None:
+        local = by.get("id") if isinstance(by, Mapping) else by
+        if not isinstance(local, int) or isinstance(local, bool):
+            raise InvalidAnnotation(f"completed_by {by!r} is not a user id: the annotation "
+                                    "cannot be attributed")
+        return contributor_identity(contributor, local)
     if isinstance(by, Mapping):  # CLI export shape
         return user_identity(by.get("email"), by.get("id"))
     if isinstance(by, int) and not isinstance(by, bool):
@@ -115,7 +131,8 @@ def _identity(ann: Mapping[str, Any], ctx: Context) -> str:
         if ctx.fallback_email:
             return user_identity(ctx.fallback_email, None)
         return user_identity(None, by)
-    raise InvalidAnnotation("completed_by is missing: the annotation cannot be attributed")
+    raise InvalidAnnotation(f"completed_by {by!r} is missing or not a user id: the annotation "
+                            "cannot be attributed")
 
 
 def _single(field_id: str, values: Any, allowed: tuple[str, ...]) -> str:
@@ -197,9 +214,11 @@ def _time(value: Any, what: str) -> str:
 
 def content_fingerprint(row: Mapping[str, Any], columns: tuple[str, ...] | None = None) -> str:
     """Hash of an annotation's labels (``columns``, default ``label_columns()``) and update
-    time: equal iff nothing changed."""
-    payload = ({k: plain(row[k]) for k in columns or label_columns()}
-               | {"updated_at": row["updated_at"]})
+    time: equal iff nothing changed. A field a minor taxonomy version added is left out while
+    unanswered, so rows stored before it existed still match their unchanged annotation."""
+    payload = {k: plain(row.get(k)) for k in columns or label_columns()
+               if k not in ADDED_IN_MINOR or plain(row.get(k)) is not None}
+    payload["updated_at"] = row["updated_at"]
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return sha256_text(data)
 
@@ -224,8 +243,18 @@ def plain(value: Any) -> Any:
 
 
 def annotation_key(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> str:
-    """``<project id>:<annotation id>`` (imports: ``import:`` in front)."""
-    return f"{ctx.id_prefix}{ann.get('project', task.get('project'))}:{ann.get('id')}"
+    """``<project id>:<annotation id>`` for pulls from our server. Imports come from many
+    servers whose ids all start at 1, so their key also names who made the annotation:
+    ``import:<annotator pseudonym>:<project id>:<annotation id>``; two volunteers' exports
+    never collide, and a re-export of the same annotation keeps its key."""
+    local = f"{ann.get('project', task.get('project'))}:{ann.get('id')}"
+    if not ctx.id_prefix:
+        return local
+    try:
+        who = pseudonymise(_identity(task, ann, ctx), ctx.key)
+    except InvalidAnnotation:
+        who = "unattributed"
+    return f"{ctx.id_prefix}{who}:{local}"
 
 
 def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
@@ -245,7 +274,7 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
         guide_version = ctx.guideline_version
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),
-        "passage_id": pid, "annotator": pseudonymise(_identity(ann, ctx), ctx.key),
+        "passage_id": pid, "annotator": pseudonymise(_identity(task, ann, ctx), ctx.key),
         **empty_labels(ctx.taxonomy), "notes": None,
         "lead_time": None, "created_at": _time(ann.get("created_at"), "created_at"),
         "updated_at": _time(ann.get("updated_at") or ann.get("created_at"), "updated_at"),
@@ -277,8 +306,21 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
     rejected: list[Rejected] = []
     seen: set[str] = set()
     for task in tasks:
-        for ann in task.get("annotations") or []:
-            if not isinstance(ann, Mapping) or ann.get("was_cancelled"):
+        anns = task.get("annotations") or []
+        if not isinstance(anns, list):
+            rejected.append(Rejected(
+                reason=f"annotations is {type(anns).__name__}, not a list of annotations",
+                task_id=task.get("id"), annotation_id=None, passage_id=None, annotator=None,
+                updated_at=None))
+            continue
+        for ann in anns:
+            if not isinstance(ann, Mapping):
+                rejected.append(Rejected(
+                    reason=f"an annotation is {type(ann).__name__}, not an object",
+                    task_id=task.get("id"), annotation_id=None, passage_id=None,
+                    annotator=None, updated_at=None))
+                continue
+            if ann.get("was_cancelled"):
                 continue
             ann_id = annotation_key(task, ann, ctx)
             seen.add(ann_id)
@@ -287,7 +329,7 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
             except InvalidAnnotation as exc:
                 data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
                 try:
-                    who = pseudonymise(_identity(ann, ctx), ctx.key)
+                    who = pseudonymise(_identity(task, ann, ctx), ctx.key)
                 except InvalidAnnotation:
                     who = None
                 rejected.append(Rejected(

@@ -22,6 +22,13 @@ KEY_ENV = "FAIP_PSEUDONYM_KEY"
 KEY_FILE_ENV = "FAIP_PSEUDONYM_KEY_FILE"
 # Public on purpose: for the embedded sample and tests only.
 DEMO_KEY = "faip-demo-pseudonym-key-not-secret"
+# Each pull file records which key made its pseudonyms (parquet metadata), so a release can
+# refuse pseudonyms anyone can reverse. The record is a one-way id of the key, not the key.
+KEY_METADATA = b"faip_pseudonym_key"
+DEMO_KEY_ID = "demo"
+SET_KEY_HINT = (f"set {KEY_ENV} (or {KEY_FILE_ENV}, a file holding it) to the project's "
+                "secret pseudonym key, pull or import every annotation again into a new "
+                "annotations folder, and release from it")
 
 
 @lru_cache(maxsize=4)
@@ -60,7 +67,56 @@ def user_identity(email: str | None, user_id: int | None) -> str:
     return f"ls-user:{int(user_id)}"
 
 
+def contributor_identity(contributor_id: str, user_id: int) -> str:
+    """A volunteer's local installation (a random id) and their user id in it."""
+    return f"contributor:{contributor_id}:{int(user_id)}"
+
+
 def pseudonymise(identity: str, key: bytes | None = None) -> str:
     """``ann_`` + 12 hex characters of HMAC-SHA256(key, identity)."""
     digest = hmac.new(key or pseudonym_key(), identity.encode("utf-8"), hashlib.sha256)
     return "ann_" + digest.hexdigest()[:12]
+
+
+def key_id(key: bytes) -> str:
+    """``demo`` for the public demo key, else ``k_`` + 16 hex of a keyed hash of a constant
+    (names the key without revealing it: the same key always gives the same id)."""
+    if key == DEMO_KEY.encode("utf-8"):
+        return DEMO_KEY_ID
+    return "k_" + hmac.new(key, b"faip pseudonym key id", hashlib.sha256).hexdigest()[:16]
+
+
+def recorded_key(path: Path) -> str | None:
+    """The key id a pull file records (None: written without one, e.g. by hand)."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise UserError(f"{path}: cannot read annotation pull file: {exc}") from exc
+    value = meta.get(KEY_METADATA)
+    return value.decode("utf-8") if value else None
+
+
+def releasable_key_problems(directory: Path, allow_demo: bool = False) -> list[str]:
+    """Why the pseudonyms of ``directory``'s pull files may not be released: made with the
+    public demo key (no key set), with no record of their key, or with several keys (the
+    same person would have two pseudonyms). Empty when they may."""
+    problems: list[str] = []
+    ids: dict[str, list[str]] = {}
+    for path in sorted(Path(directory).glob("*.parquet")):
+        found = recorded_key(path)
+        if found == DEMO_KEY_ID and not allow_demo:
+            problems.append(f"{path}: pseudonyms made with the public demo key (no "
+                            f"{KEY_ENV} was set when it was pulled or imported); anyone can "
+                            "reverse them by guessing e-mails")
+        elif found is None:
+            problems.append(f"{path}: records no pseudonym key, so its pseudonyms may have "
+                            "been made with the public demo key")
+        else:
+            ids.setdefault(found, []).append(path.name)
+    if len(ids) > 1:
+        named = "; ".join(f"key {k}: {', '.join(v[:3])}" for k, v in sorted(ids.items()))
+        problems.append(f"{directory}: pseudonyms made with {len(ids)} different keys ({named})"
+                        "; the same annotator would appear under two pseudonyms")
+    return problems

@@ -15,10 +15,18 @@ from typing import Any
 from dataset_builder import console, semver, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
-from dataset_builder.annotate.normalise import Context, Rejected, load_tasks, normalise_tasks
+from dataset_builder.annotate.contributor import task_contributor
+from dataset_builder.annotate.normalise import (
+    Context,
+    Rejected,
+    load_tasks,
+    normalise_tasks,
+    task_annotations,
+)
 from dataset_builder.annotate.pseudonym import pseudonym_key
 from dataset_builder.annotate.store import Appended, Scope, append_pull, schema_filter
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.taxonomy import Taxonomy
 
 
@@ -41,6 +49,7 @@ def snapshot_export(client: Any, url: str, project_id: int) -> list[dict[str, An
     return load_tasks(json.loads(data), f"{url} project {project_id} export")
 
 
+@writes("annotate pull", "annotations_dir|workdir/annotations")
 def pull(workdir: str | Path, url: str, project: str, token: str | None = None,
          annotations_dir: str | Path | None = None, adjudication: bool = False) -> PullResult:
     """Append what changed in the Label Studio project to the annotations folder."""
@@ -56,7 +65,7 @@ def pull(workdir: str | Path, url: str, project: str, token: str | None = None,
     rows, rejected, seen = normalise_tasks(tasks, ctx)
     rows, schema_rejects = schema_filter(rows)
     appended = append_pull(directory, rows, rejected + schema_rejects, seen,
-                           Scope(title, adjudication))
+                           Scope(title, adjudication), key=ctx.key)
     return PullResult(appended, len(tasks))
 
 
@@ -77,6 +86,7 @@ def check_taxonomy_version(tasks: list[dict[str, Any]], tax: Taxonomy, source: s
                 "checkout (git pull) or ask the contributor to re-export from the current project.")
 
 
+@writes("annotate import", "annotations_dir|workdir/annotations")
 def import_export(path: str | Path, workdir: str | Path | None = None,
                   annotations_dir: str | Path | None = None, project: str = "import",
                   annotator_email: str | None = None) -> Appended:
@@ -101,31 +111,33 @@ def import_export(path: str | Path, workdir: str | Path | None = None,
     check_taxonomy_version(tasks, tax, str(source))
     ctx = Context(taxonomy=tax, project=project, guideline_version=guideline(tax).version,
                   key=pseudonym_key(), id_prefix="import:", fallback_email=annotator_email)
-    _require_attribution(tasks, ctx, source)
+    require_attribution(tasks, ctx, source)
     rows, rejected, _seen = normalise_tasks(tasks, ctx)
     rows, schema_rejects = schema_filter(rows)
     problems = rejected + schema_rejects
     if problems:
         raise UserError(_describe(source, problems))
-    return append_pull(Path(annotations_dir), rows, [], set(), None)
+    return append_pull(Path(annotations_dir), rows, [], set(), None, key=ctx.key)
 
 
-def _require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
-    """Ids of a contributor's local server mean nothing here: an email is needed."""
+def require_attribution(tasks: list[dict[str, Any]], ctx: Context, source: Path) -> None:
+    """Ids of a contributor's local server mean nothing here: the tasks of `faip annotate
+    serve` name their contributor; any other export needs e-mails (or --annotator-email)."""
+    foreign = [t for t in tasks if task_contributor(t.get("data")) is None]
     if ctx.fallback_email:
-        ids = {a.get("completed_by") for t in tasks for a in t.get("annotations") or []
-               if isinstance(a, dict)}
+        ids = {str(a.get("completed_by")) for t in foreign for a in task_annotations(t)}
         if len(ids) > 1:
             raise UserError(f"{source}: annotations by {len(ids)} different users, but "
                             "--annotator-email names one person. Export with `label-studio "
                             "export <project> JSON`, which carries each annotator's email.")
         return
-    for t in tasks:
-        for a in t.get("annotations") or []:
-            if isinstance(a, dict) and not isinstance(a.get("completed_by"), dict):
+    for t in foreign:
+        for a in task_annotations(t):
+            if not isinstance(a.get("completed_by"), dict):
                 raise UserError(
                     f"{source}: task {t.get('id')}: annotations carry only a local user id, "
-                    "not an email. Export with `label-studio export <project> JSON` (which "
+                    "and the task names no contributor (it was not served by `faip annotate "
+                    "serve`). Export with `label-studio export <project> JSON` (which "
                     "includes emails), or pass --annotator-email with the annotator's email "
                     "(hashed into a pseudonym, never stored).")
 
@@ -134,7 +146,8 @@ def _describe(source: Path, problems: list[Rejected], limit: int = 20) -> str:
     lines = [f"{source}: {len(problems)} invalid annotation(s); nothing was imported. Fix them "
              "in Label Studio, export again and re-run the import:"]
     for p in problems[:limit]:
-        lines.append(f"  task {p.task_id}, annotation {p.annotation_id}: {p.reason}")
+        which = "" if p.annotation_id is None else f", annotation {p.annotation_id}"
+        lines.append(f"  task {p.task_id}{which}: {p.reason}")
     if len(problems) > limit:
         lines.append(f"  … and {len(problems) - limit} more")
     return "\n".join(lines)

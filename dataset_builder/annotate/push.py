@@ -18,9 +18,16 @@ from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
 from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.release_source import (
+    Choice,
+    ReleasePassages,
+    release_model_version,
+    release_passages,
+)
 from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.errors import UserError
-from dataset_builder.tables import read_table
+from dataset_builder.tables import read_table, table_path
+from dataset_builder.validate import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 BATCH_SIZE = PUSH_BATCH_SIZE
@@ -93,20 +100,27 @@ def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
 
 
 def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict[str, Any]:
-    return {
+    data = {
         TEXT_KEY: row["text"], "passage_id": row["passage_id"], "work_id": row["work_id"],
         "text_sha256": row["text_sha256"], "char_start": int(row["char_start"]),
         "char_end": int(row["char_end"]), "taxonomy_version": tax_version,
         "guideline_version": guide_version,
     }
+    # The work's title and authors, for the screen (when the passages carry them).
+    title, authors = plain(row.get("work_title")), plain(row.get("authors"))
+    if isinstance(title, str):
+        data["title"] = title
+    if isinstance(authors, list) and authors:
+        data["author"] = "; ".join(str(a) for a in authors)
+    return data
 
 
-def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
-    """The extractor's guess: AI present, with an ai_mention span per evidence hit."""
+def pre_annotation(row: dict[str, Any], model_version: str = MODEL_VERSION) -> dict[str, Any]:
+    """The extractor's suggestions: an ai_mention span per evidence hit and its predicted AI
+    role. The ai_present gate is left for the annotator to answer (a pre-ticked answer
+    anchors it)."""
     text = row["text"]
-    result: list[dict[str, Any]] = [{
-        "id": "ai_present", "from_name": "ai_present", "to_name": TEXT_KEY, "type": "choices",
-        "value": {"choices": ["present"]}}]
+    result: list[dict[str, Any]] = []
     for i, ev in enumerate(plain(row.get("evidence")) or []):
         start, end = int(ev["start"]), int(ev["end"])
         if 0 <= start < end <= len(text):
@@ -114,16 +128,26 @@ def pre_annotation(row: dict[str, Any]) -> dict[str, Any]:
                 "id": f"ev{i}", "from_name": SPAN_FIELD, "to_name": TEXT_KEY, "type": "labels",
                 "value": {"start": start, "end": end, "text": text[start:end],
                           "labels": ["ai_mention"]}})
+    role = row.get("predicted_ai_role")
+    if isinstance(role, str):  # pre-filled, shown once the annotator confirms an AI is present
+        result.append({"id": "ai_role", "from_name": "ai_role", "to_name": TEXT_KEY,
+                       "type": "choices", "value": {"choices": [role]}})
     score = row.get("score")
-    return {"model_version": MODEL_VERSION, "result": result,
+    return {"model_version": model_version, "result": result,
             "score": None if score is None or score != score else float(score)}
 
 
 def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
-    """Passages to annotate: not duplicates, with text. Returns (rows, skipped count)."""
-    passages = read_table(workdir, "passages")
+    """Passages to annotate: not duplicates, with text (and their work's title and authors
+    when works.parquet is there). Returns (rows, skipped count)."""
+    passages = read_valid(workdir, ("passages",), "nothing was pushed")["passages"]
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
-    return passages[keep].reset_index(drop=True), int((~keep).sum())
+    rows = passages[keep].reset_index(drop=True)
+    if table_path(workdir, "works").exists():
+        works = read_table(workdir, "works")[["work_id", "title", "authors"]]
+        rows = rows.merge(works.rename(columns={"title": "work_title"}), on="work_id",
+                          how="left")
+    return rows, int((~keep).sum())
 
 
 def import_in_batches(client: Any, url: str, project_id: int, tasks: list[dict[str, Any]],
@@ -141,12 +165,16 @@ def import_in_batches(client: Any, url: str, project_id: int, tasks: list[dict[s
 
 def push(workdir: str | Path, url: str, project: str, token: str | None = None,
          annotators_per_task: int = 3, batch_size: int = BATCH_SIZE, limit: int | None = None,
-         ) -> PushResult:
-    """Create/update the project and import every new passage of ``workdir`` as a task."""
+         passages: pd.DataFrame | None = None, extra_data: dict[str, Any] | None = None,
+         model_version: str = MODEL_VERSION) -> PushResult:
+    """Create/update the project and import every new passage as a task: those of
+    ``workdir``, or the given ``passages`` (e.g. a release's). ``extra_data`` goes into
+    every new task's data (a volunteer's contributor id and consent)."""
     if annotators_per_task < 1:
         raise UserError(f"--annotators-per-task must be at least 1, got {annotators_per_task}.")
-    workdir = Path(workdir)
-    passages, skipped = pushable_passages(workdir)
+    skipped = 0
+    if passages is None:
+        passages, skipped = pushable_passages(Path(workdir))
     if limit is not None:
         passages = passages.head(limit)
     tax = taxonomy.load()
@@ -164,8 +192,8 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
             if known[pid] is not None and known[pid] != row["text_sha256"]:
                 changed.append(pid)
             continue
-        new_tasks.append({"data": task_data(row, tax.version, guide.version),
-                          "predictions": [pre_annotation(row)]})
+        data = task_data(row, tax.version, guide.version) | (extra_data or {})
+        new_tasks.append({"data": data, "predictions": [pre_annotation(row, model_version)]})
     if changed:
         console.warn(f"{len(changed)} passage(s) changed text since they were pushed (e.g. "
                      f"{changed[0]}); their tasks were left as they are. Re-extract with the "
@@ -173,3 +201,16 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
     imported = import_in_batches(client, url, proj.id, new_tasks, batch_size, "pushing tasks")
     return PushResult(int(proj.id), project, created, imported, len(passages) - len(new_tasks),
                       len(changed), skipped)
+
+
+def push_release(ref: str, workdir: str | Path, url: str, project: str, choice: Choice,
+                 token: str | None = None, annotators_per_task: int = 3,
+                 batch_size: int = BATCH_SIZE, source: str | Path | None = None,
+                 endpoint: str | None = None, extra_data: dict[str, Any] | None = None,
+                 ) -> tuple[PushResult, ReleasePassages]:
+    """Push the chosen passages of a release (folder or ORG/NAME@REV) as tasks."""
+    chosen = release_passages(ref, workdir, choice, source, endpoint)
+    result = push(workdir, url, project, token, annotators_per_task, batch_size,
+                  passages=chosen.passages, extra_data=extra_data,
+                  model_version=release_model_version(chosen.version))
+    return result, chosen

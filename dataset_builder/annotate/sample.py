@@ -85,11 +85,22 @@ def load_habits(path: Path = LABELS_FILE) -> dict[str, Habits]:
     return out
 
 
+def _still_valid(decided: str, current: str) -> bool:
+    """Labels decided for an earlier MINOR version of the same major stay valid: a minor
+    version only adds fields (``ai_role`` in 1.1.0), which the sample leaves unanswered."""
+    try:
+        had = tuple(int(x) for x in decided.split("."))
+        has = tuple(int(x) for x in current.split("."))
+    except ValueError:
+        return False
+    return had[0] == has[0] and had <= has
+
+
 def load_label_table(path: Path = LABELS_FILE) -> tuple[dict[str, str], list[Entry]]:
     """Annotator key -> demo email, and one Entry per passage with each annotator's labels."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     tax = taxonomy.load()
-    if raw.get("taxonomy_version") != tax.version:
+    if not _still_valid(str(raw.get("taxonomy_version")), tax.version):
         raise UserError(f"{path}: labels were decided for taxonomy {raw.get('taxonomy_version')}"
                         f", this checkout has {tax.version}; review the labels first.")
     annotators: dict[str, str] = raw["annotators"]

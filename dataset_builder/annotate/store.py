@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from dataset_builder import taxonomy
 from dataset_builder.annotate.normalise import Rejected, content_fingerprint, label_columns
+from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_parquet
 from dataset_builder.schemas import derived
@@ -66,10 +67,14 @@ def _hex16(*parts: str) -> str:
 
 
 def read_existing(directory: Path) -> pd.DataFrame | None:
-    """Every stored row, or None for an empty folder."""
+    """Every stored row as its schema checks it, or None for an empty folder (a damaged
+    history is refused before anything is appended to it)."""
+    from dataset_builder.validate import require_valid
+
     if not any(directory.glob("*.parquet")):
         return None
-    return read_annotations(directory)
+    rows = read_annotations(directory)
+    return require_valid({"annotations": rows}, "nothing was written")["annotations"]
 
 
 def plan_rows(existing: pd.DataFrame | None, rows: list[dict[str, Any]], seen: set[str],
@@ -153,8 +158,11 @@ def known_rejects(directory: Path) -> set[str]:
 
 
 def append_pull(directory: Path, rows: list[dict[str, Any]], rejected: list[Rejected],
-                seen: set[str], scope: Scope | None) -> Appended:
-    """Append one pull: at most one parquet file and one rejects file; nothing if unchanged."""
+                seen: set[str], scope: Scope | None, key: bytes | None = None) -> Appended:
+    """Append one pull: at most one parquet file and one rejects file; nothing if unchanged.
+
+    ``key``: the pseudonym key the rows were made with; its id is recorded in the file (a
+    release refuses files made with the demo key or without a record)."""
     directory = Path(directory)
     existing = read_existing(directory)
     planned, counts = plan_rows(existing, rows, seen, scope)
@@ -178,8 +186,11 @@ def append_pull(directory: Path, rows: list[dict[str, Any]], rejected: list[Reje
             r["pull_id"] = pull_id
         frame = to_frame(planned)
         path = directory / f"{pull_id}.parquet"
-        atomic_write_parquet(path, pa.Table.from_pandas(frame, schema=arrow_schema(),
-                                                        preserve_index=False))
+        table = pa.Table.from_pandas(frame, schema=arrow_schema(), preserve_index=False)
+        if key is not None:
+            table = table.replace_schema_metadata(
+                {**(table.schema.metadata or {}), KEY_METADATA: key_id(key).encode()})
+        atomic_write_parquet(path, table)
     return Appended(pull_id, path, rejects_path, counts["new"], counts["edited"],
                     counts["deleted"], len(rejected), counts["unchanged"])
 

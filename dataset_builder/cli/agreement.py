@@ -28,9 +28,9 @@ def agreement(workdir: Path, annotations_dir: Path | None, out: Path | None, fmt
     """Krippendorff's alpha for every label field, with bootstrap confidence intervals.
 
     \b
-    Levels: nominal for ai_present, persona, stance, outcome; one binary alpha per trait
-    (a trait an annotator of the passage did not choose is 0); ordinal for role_model (and
-    interval as role_model:interval); character-level binary alpha and pairwise F1 for
+    Levels: nominal for ai_present, ai_role, persona, stance, outcome; one binary alpha per
+    trait (a trait an annotator of the passage did not choose is 0); ordinal for role_model
+    (and interval as role_model:interval); character-level binary alpha and pairwise F1 for
     spans. Also per-annotator counts and agreement with the others' majority, and a persona
     confusion matrix between annotator pairs.
 
@@ -86,7 +86,8 @@ def aggregate(workdir: Path, annotations_dir: Path | None, method: str,
       Traits: chosen by more than half of the annotators (exactly half is a tie).
     dawid_skene: per-annotator confusion matrices fitted by EM; highest posterior.
     role_model is the median rating. Soft labels are vote shares in taxonomy order.
-    Gold ai_present 'absent' -> null persona, stance, outcome, role_model; no traits.
+    Gold ai_present 'absent' -> null ai_role, persona, stance, outcome, role_model; no
+    traits.
     Adjudication rows override the vote (method 'adjudicated').
     A passage with one annotator has a null agreement and is not flagged.
     """

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dataset_builder.errors import UserError
@@ -54,6 +54,7 @@ class RdfRecord:
     rights: str | None = None
     year: int | None = None
     type: str | None = None
+    issued: str | None = None  # dcterms:issued, the Gutenberg release date (YYYY-MM-DD)
     charsets: dict[str, str] = field(default_factory=dict)  # text/plain file URL -> charset
 
 
@@ -90,6 +91,23 @@ def parse_catalog(
     data: bytes, where: str = "pg_catalog.csv"
 ) -> tuple[dict[int, CatalogEntry], list[str]]:
     """Parse the catalogue feed; return (entries by id, one warning per unusable row)."""
+    entries: dict[int, CatalogEntry] = {}
+    warnings: list[str] = []
+    for item in iter_catalog(data, where):
+        if isinstance(item, str):
+            warnings.append(item)
+        else:
+            entries[item.id] = item
+    return entries, warnings
+
+
+def iter_catalog(
+    data: bytes, where: str = "pg_catalog.csv",
+    keep: Callable[[dict[str, str]], bool] | None = None,
+) -> Iterator[CatalogEntry | str]:
+    """The rows of the catalogue feed one by one, or a warning for a row without a number;
+    a caller that keeps only the rows it selects holds one row at a time. ``keep`` is a cheap
+    test on the raw row: the rows it rejects are skipped before they are parsed."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -103,16 +121,17 @@ def parse_catalog(
             f"{where}: missing column(s) {', '.join(missing)}; expected the header "
             f"{','.join(CATALOG_COLUMNS)} of Gutenberg's pg_catalog.csv."
         )
-    entries: dict[int, CatalogEntry] = {}
-    warnings: list[str] = []
+    del text  # the reader holds its own reference; nothing else keeps the decoded copy
     end_of_previous = reader.line_num  # the header's last line
     for row in reader:
         line, end_of_previous = end_of_previous + 1, reader.line_num  # first line of the row
+        if keep is not None and not keep(row):
+            continue
         raw_id = (row.get("Text#") or "").strip()
         if not raw_id.isdigit():
-            warnings.append(f"{where} line {line}: Text# {raw_id!r} is not a number; row ignored.")
+            yield f"{where} line {line}: Text# {raw_id!r} is not a number; row ignored."
             continue
-        entries[int(raw_id)] = CatalogEntry(
+        yield CatalogEntry(
             id=int(raw_id),
             type=(row.get("Type") or "").strip(),
             issued=(row.get("Issued") or "").strip(),
@@ -123,10 +142,9 @@ def parse_catalog(
             bookshelves=_split(row.get("Bookshelves")),
             line=line,
         )
-    return entries, warnings
 
 
-def _subject_matches(wanted: str, heading: str) -> bool:
+def subject_matches(wanted: str, heading: str) -> bool:
     """'Robots' matches 'Robots' and 'Robots -- Fiction'; comparison ignores case."""
     wanted, heading = wanted.strip().lower(), heading.strip().lower()
     return heading == wanted or heading.startswith(wanted + " -- ")
@@ -150,7 +168,7 @@ def select(
             continue
         if language and language.lower() not in {lang.lower() for lang in entry.languages}:
             continue
-        if subjects and not any(_subject_matches(w, h) for w in subjects for h in entry.subjects):
+        if subjects and not any(subject_matches(w, h) for w in subjects for h in entry.subjects):
             continue
         if shelves and not shelves & {b.lower() for b in entry.bookshelves}:
             continue
@@ -198,6 +216,8 @@ def parse_rdf(data: bytes, where: str = "RDF") -> RdfRecord:
     record.rights = rights.strip() if rights else None
     types = _values(ebook, "dcterms:type/rdf:Description/rdf:value")
     record.type = types[0] if types else None
+    issued = ebook.findtext("dcterms:issued", namespaces=_NS)
+    record.issued = issued.strip() if issued and issued.strip() else None
     record.year = _first_published(
         _values(ebook, "dcterms:description"), _values(ebook, "pgterms:marc906")
     )

@@ -4,7 +4,8 @@ Gutenberg's own layout: ``cache/epub/<N>/pg<N>.txt``, ``cache/epub/<N>/pg<N>.rdf
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,13 +21,19 @@ from dataset_builder.collect.catalog import (
     select,
 )
 from dataset_builder.collect.clean import clean_bytes
+from dataset_builder.collect.header import HEAD_BYTES, HeaderRecord, parse_header
 from dataset_builder.collect.mirror import Mirror, open_mirror
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.constants import DEFAULT_DELAY, DEFAULT_MIRROR
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 
 CATALOG_PATH = "cache/epub/feeds/pg_catalog.csv"
 LANDING_URL = "https://www.gutenberg.org/ebooks/{n}"
+
+
+class NotInMirror(UserError):
+    """The mirror has no plain text of the book (a partial mirror, or no .txt edition)."""
 
 
 def text_path(n: int) -> str:
@@ -37,6 +44,7 @@ def rdf_path(n: int) -> str:
     return f"cache/epub/{n}/pg{n}.rdf"
 
 
+@writes("collect gutenberg", "workdir")
 def collect_gutenberg(
     mirror: str | Path = DEFAULT_MIRROR,
     workdir: str | Path = ".",
@@ -86,7 +94,7 @@ def collect_gutenberg(
             report.warn("no book matches the selection; nothing to collect.")
         for n in console.track(sorted(chosen), "collect gutenberg", total=len(chosen)):
             work_id = f"gutenberg:{n}"
-            book = partial(_collect_book, n, catalog.get(n), source, store, report)
+            book = partial(collect_book, n, catalog.get(n), source, store, report)
             report.attempt(work_id, book)
     finally:
         # Finished works are kept even if the run is interrupted; the manifest too.
@@ -132,11 +140,11 @@ def _load_catalog(
     return entries
 
 
-def _read_rdf(n: int, source: Mirror, report: CollectReport) -> RdfRecord | None:
+def _read_rdf(n: int, source: Mirror, warn: Callable[[str], None]) -> RdfRecord | None:
     where = source.describe(rdf_path(n))
     data = source.read(rdf_path(n))
     if data is None:
-        report.warn(
+        warn(
             f"gutenberg:{n}: no RDF record at {where}; using the catalogue metadata "
             "(licence 'unknown' until the RDF is available)."
         )
@@ -145,59 +153,97 @@ def _read_rdf(n: int, source: Mirror, report: CollectReport) -> RdfRecord | None
         return parse_rdf(data, where)
     except UserError as exc:
         source.forget(rdf_path(n))
-        report.warn(f"gutenberg:{n}: {exc} Using the catalogue metadata.")
+        warn(f"gutenberg:{n}: {exc} Using the catalogue metadata.")
         return None
 
 
-def _collect_book(
+def read_book(
+    n: int, entry: CatalogEntry | None, source: Mirror, warn: Callable[[str], None]
+) -> tuple[dict[str, Any], str]:
+    """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
+    # The text first: a book the mirror lacks costs one request and no warning about its RDF.
+    data = source.read(text_path(n))
+    if data is None:
+        raise NotInMirror(
+            f"{source.describe(text_path(n))}: not found on the mirror; check the id "
+            "(no plain-text edition?) or the mirror."
+        )
+    if entry is None:
+        warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
+    rdf = _read_rdf(n, source, warn)
+    kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
+    if kind and kind.lower() != "text":
+        raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
+    try:
+        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
+    except UserError:
+        source.forget(text_path(n))  # e.g. an HTML error page served as the text
+        raise
+    header = parse_header(data[:HEAD_BYTES].decode(cleaned.encoding, errors="replace"))
+    return _metadata(n, entry, rdf, header), cleaned.text
+
+
+def collect_book(
     n: int,
     entry: CatalogEntry | None,
     source: Mirror,
     store: WorkStore,
     report: CollectReport,
 ) -> bool:
-    if entry is None:
-        report.warn(f"gutenberg:{n}: not in the catalogue; using its RDF record only.")
-    rdf = _read_rdf(n, source, report)
-    kind = (entry.type if entry and entry.type else None) or (rdf.type if rdf else None)
-    if kind and kind.lower() != "text":
-        raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
-    data = source.read(text_path(n))
-    if data is None:
-        raise UserError(
-            f"{source.describe(text_path(n))}: not found on the mirror; check the id "
-            "(no plain-text edition?) or the mirror."
-        )
-    try:
-        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
-    except UserError:
-        source.forget(text_path(n))  # e.g. an HTML error page served as the text
-        raise
-    return store.put(_metadata(n, entry, rdf), cleaned.text)
+    """Read book ``n`` and store it; True if its row or text changed."""
+    meta, text = read_book(n, entry, source, report.warn)
+    return store.put(meta, text)
 
 
-def _metadata(n: int, entry: CatalogEntry | None, rdf: RdfRecord | None) -> dict[str, Any]:
-    """The catalogue row first, the RDF record where the row is empty; RDF alone for rights."""
-    def pick(from_entry: Any, from_rdf: Any) -> Any:
-        return from_entry if from_entry else from_rdf
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
-    languages = pick(entry.languages if entry else (), rdf.languages if rdf else [])
-    title = pick(entry.title if entry else "", rdf.title if rdf else None)
+
+def _metadata(n: int, entry: CatalogEntry | None, rdf: RdfRecord | None,
+              header: HeaderRecord | None = None) -> dict[str, Any]:
+    """Each field from the catalogue row first, then the RDF record, then the text's own
+    header; ``metadata_from`` records which one gave it. RDF alone for rights and year."""
+    sources: list[str] = []
+
+    def pick(name: str, *candidates: tuple[str, Any]) -> Any:
+        for source, value in candidates:
+            if value:
+                sources.append(f"{name}:{source}")
+                return value
+        return None
+
+    head = header or HeaderRecord()
+    title = pick("title", ("catalogue", entry.title if entry else ""),
+                 ("rdf", rdf.title if rdf else None), ("header", head.title))
     title = "\n".join(line.strip() for line in (title or "").splitlines() if line.strip())
     if not title:
         where = f"pg_catalog.csv line {entry.line}" if entry else "the catalogue (no row)"
-        raise UserError(f"no Title in {where} nor in the RDF record; fix the catalogue row.")
+        raise UserError(f"no Title in {where}, in the RDF record nor in the text's header; "
+                        "fix the catalogue row.")
+    authors = pick("authors", ("catalogue", list(entry.authors) if entry else []),
+                   ("rdf", rdf.authors if rdf else []), ("header", head.authors)) or []
+    languages = pick("language", ("catalogue", list(entry.languages) if entry else []),
+                     ("rdf", rdf.languages if rdf else []),
+                     ("header", [head.language] if head.language else []))
     if not languages:
         where = f"pg_catalog.csv line {entry.line}" if entry else "the catalogue (no row)"
-        raise UserError(f"no Language in {where} nor in the RDF record; fix the catalogue row.")
+        raise UserError(f"no Language in {where}, in the RDF record nor in the text's header; "
+                        "fix the catalogue row.")
+    issued = entry.issued if entry and _ISO_DATE_RE.match(entry.issued) else None
+    rdf_issued = rdf.issued if rdf and rdf.issued and _ISO_DATE_RE.match(rdf.issued) else None
+    released = pick("released", ("catalogue", issued), ("rdf", rdf_issued),
+                    ("header", head.released))
+    subjects = pick("subjects", ("catalogue", list(entry.subjects) if entry else []),
+                    ("rdf", rdf.subjects if rdf else [])) or []
     return {
         "work_id": f"gutenberg:{n}",
         "source": "gutenberg",
         "title": title,
-        "authors": list(pick(entry.authors if entry else (), rdf.authors if rdf else [])),
+        "authors": list(authors),
         "year": rdf.year if rdf else None,
         "language": languages[0].lower(),
-        "subjects": list(pick(entry.subjects if entry else (), rdf.subjects if rdf else [])),
+        "subjects": list(subjects),
         "source_url": LANDING_URL.format(n=n),
         "licence": licence_from_rights(rdf.rights if rdf else None),
+        "released": released,
+        "metadata_from": sources,
     }

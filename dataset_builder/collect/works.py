@@ -20,8 +20,10 @@ from dataset_builder.tables import table_path, write_table
 
 COLUMNS = (
     "work_id", "source", "title", "authors", "year", "language", "subjects", "source_url",
-    "licence", "sha256", "n_chars", "text_path",
+    "licence", "released", "metadata_from", "sha256", "n_chars", "text_path",
 )
+# Columns a collector may leave out (older work dirs lack them too).
+_OPTIONAL: dict[str, Any] = {"released": None, "metadata_from": []}
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$")
 _WORK_ID_RE = re.compile(WORK_ID)
 
@@ -103,10 +105,29 @@ class WorkStore:
                 raise UserError(
                     f"{path}: cannot read the works table ({exc}); delete it and collect again."
                 ) from exc
-            for record in frame.to_dict("records"):
-                record["authors"] = _as_list(record["authors"])
-                record["subjects"] = _as_list(record["subjects"])
-                record["year"] = None if pd.isna(record["year"]) else int(record["year"])
+            missing = [c for c in COLUMNS if c not in frame.columns and c not in _OPTIONAL]
+            if missing:
+                raise UserError(f"{path}: column(s) {', '.join(missing)} missing; the works "
+                                "table was edited or damaged: restore it, or delete it and "
+                                "collect again.")
+            for line, record in enumerate(frame.to_dict("records")):
+                # The same checks as a new row's (the works schema without importing pandera,
+                # which collect never needs otherwise).
+                try:
+                    record["authors"] = _as_list(record["authors"])
+                    record["subjects"] = _as_list(record["subjects"])
+                    record["year"] = None if pd.isna(record["year"]) else int(record["year"])
+                    record["metadata_from"] = _as_list(record.get("metadata_from"))
+                    record.setdefault("released", None)
+                    if not isinstance(record["work_id"], str):
+                        raise UserError(f"work id {record['work_id']!r} is not a string")
+                    check_row(record)
+                except (UserError, TypeError, ValueError) as exc:
+                    raise UserError(f"{path}: row {line}: {exc}; restore the works table, or "
+                                    "delete it and collect again.") from None
+                if record["work_id"] in self.rows:
+                    raise UserError(f"{path}: work {record['work_id']} is listed twice; "
+                                    "restore the works table, or delete it and collect again.")
                 self.rows[record["work_id"]] = {c: record[c] for c in COLUMNS}
 
     def put(self, meta: dict[str, Any], text: str) -> bool:
@@ -123,7 +144,8 @@ class WorkStore:
     @staticmethod
     def _row(meta: dict[str, Any], digest: str, n_chars: int) -> dict[str, Any]:
         row = {**meta, "sha256": digest, "n_chars": n_chars, "text_path": text_path(digest)}
-        row = {c: row[c] for c in COLUMNS}
+        row = {c: row[c] if c in row else _OPTIONAL[c] for c in COLUMNS}
+        row["metadata_from"] = _as_list(row["metadata_from"])
         check_row(row)
         return row
 
@@ -133,6 +155,14 @@ class WorkStore:
         self.rows[row["work_id"]] = row
         self._dirty = True
         return True
+
+    def keep_only(self, work_ids: set[str]) -> list[str]:
+        """Drop the rows of works not in ``work_ids`` (no longer selected); return their ids."""
+        dropped = sorted(set(self.rows) - work_ids)
+        for work_id in dropped:
+            del self.rows[work_id]
+        self._dirty = self._dirty or bool(dropped)
+        return dropped
 
     def save(self) -> Path | None:
         """Rewrite works.parquet atomically (sorted by work_id) if anything changed."""

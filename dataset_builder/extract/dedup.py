@@ -13,7 +13,7 @@ every process and on every executor.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,6 +152,23 @@ def _first_of_group(columns: np.ndarray) -> np.ndarray:
     return first
 
 
+def band_candidates(sigs: np.ndarray,
+                    same_text: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per LSH band, (passages, the passage each one is compared with).
+
+    Each passage is compared only with the first passage of its band's group, never with
+    every member: a work printing the same page a thousand times costs a thousand
+    comparisons per band, not half a million.
+    """
+    n = len(sigs)
+    rows = NUM_PERM // BANDS
+    for band in range(BANDS):
+        first = _first_of_group(sigs[:, band * rows:(band + 1) * rows])
+        # A passage whose band-first is its text-first is joined to it already.
+        candidate = np.flatnonzero((first != np.arange(n)) & (first != same_text))
+        yield candidate, first[candidate]
+
+
 def duplicate_links(keys: Iterable[Key], threshold: float = THRESHOLD) -> dict[str, str]:
     """``{passage_id: passage_id of the kept copy}`` for every duplicate, in input order.
 
@@ -170,14 +187,10 @@ def duplicate_links(keys: Iterable[Key], threshold: float = THRESHOLD) -> dict[s
     _, first_index, inverse = np.unique(digests, return_index=True, return_inverse=True)
     same_text = first_index[inverse]
     sources, targets = [np.arange(n)], [same_text]
-    rows = NUM_PERM // BANDS
-    for band in range(BANDS):
-        first = _first_of_group(sigs[:, band * rows:(band + 1) * rows])
-        # A passage whose band-first is its text-first is joined to it already.
-        candidate = np.flatnonzero((first != np.arange(n)) & (first != same_text))
-        similar = (sigs[candidate] == sigs[first[candidate]]).mean(axis=1) >= threshold
+    for candidate, first in band_candidates(sigs, same_text):
+        similar = (sigs[candidate] == sigs[first]).mean(axis=1) >= threshold
         sources.append(candidate[similar])
-        targets.append(first[candidate[similar]])
+        targets.append(first[similar])
     edges = np.unique(np.stack([np.concatenate(sources), np.concatenate(targets)], axis=1),
                       axis=0)
     parent = list(range(n))

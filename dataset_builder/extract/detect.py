@@ -10,6 +10,7 @@ boundaries and given context flags from the few hundred characters around it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,10 +27,12 @@ INTRODUCED = "introduced_name"
 
 # Flags that mark a hit as probably not an artificial mind.
 NEGATIVE_FLAGS = frozenset(
-    {"metaphor", "mechanism", "human_computer", "tool", "nickname", "heading"}
+    {"metaphor", "mechanism", "human_computer", "tool", "nickname", "heading", "unintroduced",
+     "simile", "list", "device"}
 )
 
 _CONTEXT = 240  # characters looked at on each side of a hit for cues
+_NAME_SCOPE = 400  # a name this close to an AI term is presented as an AI there
 _CATALOGUE_WEIGHT = 0.6
 _INTRODUCED_WEIGHT = 0.5
 MAX_WEIGHT = max(*lx.LEXICON.values(), _CATALOGUE_WEIGHT, _INTRODUCED_WEIGHT)
@@ -53,7 +56,7 @@ class _Entry:
     work_id: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     start: int
     end: int
@@ -94,14 +97,23 @@ class Matcher:
         self._automaton = _build(entries)
 
     def find(self, text: str, work_id: str, raw: bytes | None = None) -> list[Hit]:
-        """Every hit in ``text`` of a lexicon term or a catalogue name scoped to ``work_id``.
+        """Every hit in ``text`` of a lexicon term or a catalogue name scoped to ``work_id``
+        (within the default :class:`Limits`; :meth:`scan` also says what they left out).
 
         ``raw`` is ``text`` encoded as UTF-8 when the caller has it (read from disk), which
         saves encoding the text again.
         """
-        offsets = _Offsets(text.encode() if raw is None else raw)
+        return self.scan(text, work_id, raw).hits
+
+    def scan(self, text: str, work_id: str, raw: bytes | None = None,
+             limits: Limits | None = None) -> Detection:
+        """The hits of :meth:`find`, and the paragraphs where the limits stopped the scan."""
+        raw = text.encode() if raw is None else raw
+        limits = limits or Limits()
+        detection = Detection()
         hits: list[Hit] = []
-        for index, start in _bounded_matches(self._automaton, self._keys, text, offsets):
+        for index, start in _bounded_matches(self._automaton, self._keys, text, raw, limits,
+                                             detection):
             key, entries = self._keys[index], self._entries[index]
             end = start + len(key)
             for entry in entries:
@@ -114,28 +126,53 @@ class Matcher:
         # Names are taken only from clean hits: "Hatch, the Thinking Machine" names no robot.
         introduced = introduced_names(text, [h for h in hits if not h.negative])
         if introduced:
-            names = find_names(text, introduced, offsets)
+            names = find_names(text, introduced, raw, limits, detection)
             flag_context(text, names)
             hits = _drop_nested(hits + names)
-        return hits
+        scope_names(hits)
+        detection.hits = hits
+        return detection
 
 
-class _Offsets:
-    """Character offsets of byte offsets in a UTF-8 text (a char starts at every byte that is
-    not a continuation byte 10xxxxxx); the continuation bytes are located once per text."""
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the work spent on one text, so that a degenerate input (one line repeated
+    for megabytes, a table of terms) costs time in proportion to its size and little memory.
 
-    def __init__(self, raw: bytes):
-        self.raw = raw
-        self._continuations: np.ndarray | None = None
+    The longest paragraph of the real shelf has ~2,700 words and the densest of its 224
+    books ~500 hits, so the defaults never bind on prose.
+    """
 
-    def chars(self, positions: list[int]) -> list[int]:
-        if not positions or self.raw.isascii():
-            return positions
-        if self._continuations is None:
-            data = np.frombuffer(self.raw, dtype=np.uint8)
-            self._continuations = np.flatnonzero((data & 0xC0) == 0x80)
-        at = np.asarray(positions, dtype=np.int64)
-        return (at - np.searchsorted(self._continuations, at)).tolist()
+    per_paragraph: int = 1_000  # hits kept in one paragraph; the rest of it is skipped
+    per_work: int = 50_000  # hits kept in one work (100x the densest book); the rest unread
+
+
+@dataclass
+class Detection:
+    hits: list[Hit] = field(default_factory=list)
+    # (character offset, length in bytes) of paragraphs cut short by Limits.per_paragraph
+    capped_paragraphs: list[tuple[int, int]] = field(default_factory=list)
+    work_capped_at: int | None = None  # character offset where Limits.per_work stopped it
+
+    def limits_note(self, work_id: str, limits: Limits | None = None) -> str | None:
+        """One line for the user when the limits left part of the text unscanned."""
+        limits = limits or Limits()
+        parts = []
+        if self.capped_paragraphs:
+            at, size = self.capped_paragraphs[0]
+            parts.append(
+                f"{len(self.capped_paragraphs)} paragraph(s) hold more than "
+                f"{limits.per_paragraph:,} AI terms (the first at character {at:,}, "
+                f"{size / 1e6:.1f} MB long): only the first {limits.per_paragraph:,} of each "
+                "were used"
+            )
+        if self.work_capped_at is not None:
+            parts.append(f"the text after character {self.work_capped_at:,} was not scanned "
+                         f"(more than {limits.per_work:,} AI terms)")
+        if not parts:
+            return None
+        return (f"work {work_id}: " + "; ".join(parts) + " (a list, a table, one line "
+                "repeated?). Check its text in the work directory.")
 
 
 def _build(entries: dict[str, list[_Entry]]) -> ahocorasick_rs.BytesAhoCorasick:
@@ -149,15 +186,97 @@ def _build(entries: dict[str, list[_Entry]]) -> ahocorasick_rs.BytesAhoCorasick:
     )
 
 
+_CHUNK_BYTES = 1 << 20  # scanned at once: the matches of one chunk are one Python list
+_PARAGRAPH_BREAK = re.compile(rb"\n[ \t]*\n")  # where segment.paragraphs cuts, in bytes
+
+
+def _continuations(data: memoryview) -> np.ndarray:
+    """Positions of UTF-8 continuation bytes (10xxxxxx): every other byte starts a character."""
+    return np.flatnonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) == 0x80)
+
+
+def _n_chars(raw: bytes, start: int, end: int) -> int:
+    """Characters in ``raw[start:end]`` (both at character starts), counted chunk by chunk."""
+    if raw.isascii():
+        return end - start
+    n = 0
+    for at in range(start, end, _CHUNK_BYTES):
+        part = memoryview(raw)[at:min(end, at + _CHUNK_BYTES)]
+        n += len(part) - len(_continuations(part))
+    return n
+
+
+class _Paragraphs:
+    """The byte span of the paragraph holding a position, for positions given in order."""
+
+    def __init__(self, raw: bytes):
+        self._breaks = _PARAGRAPH_BREAK.finditer(raw)
+        self._size = len(raw)
+        self.start, self.end, self.next = 0, 0, 0
+        self._advance()
+
+    def _advance(self) -> None:
+        self.start = self.next
+        brk = next(self._breaks, None)
+        self.end, self.next = (brk.start(), brk.end()) if brk else (self._size, self._size)
+
+    def move_to(self, position: int) -> bool:
+        """Make the paragraph the one holding ``position``; True if it changed."""
+        moved = False
+        while position >= self.end and self.next < self._size:
+            self._advance()
+            moved = True
+        return moved
+
+
 def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str], text: str,
-                     offsets: _Offsets) -> Iterator[tuple[int, int]]:
+                     raw: bytes, limits: Limits, detection: Detection,
+                     ) -> Iterator[tuple[int, int]]:
     """(key index, character start) of every match of ``automaton`` over the text's bytes
-    that stands as a whole word."""
-    matches = automaton.find_matches_as_indexes(offsets.raw, overlapping=True)
-    starts = offsets.chars([m[1] for m in matches])
-    for (index, _, _), start in zip(matches, starts, strict=True):
-        if _word_bounded(text, start, start + len(keys[index])):
+    that stands as a whole word, in text order, within ``limits``.
+
+    The bytes are scanned a chunk at a time, so memory holds one chunk's matches; a paragraph
+    that reaches ``limits.per_paragraph`` is skipped to its end without being scanned, so the
+    work per paragraph is bounded and the whole scan is linear in the text.
+    """
+    ascii_text = raw.isascii()
+    overlap = max((len(key.encode()) for key in keys), default=1) - 1
+    para = _Paragraphs(raw)
+    in_paragraph = total = 0
+    pos, chars_before = 0, 0  # byte offset of the chunk and the characters before it
+    while pos < len(raw):
+        end = min(len(raw), pos + _CHUNK_BYTES)
+        while end < len(raw) and raw[end] & 0xC0 == 0x80:  # chunks end between characters
+            end -= 1
+        view = memoryview(raw)[pos:min(len(raw), end + overlap)]
+        # Overlapping matches come in order of their ends; the ones starting past the chunk
+        # are found again with the next chunk.
+        matches = sorted((m for m in automaton.find_matches_as_indexes(view, overlapping=True)
+                          if m[1] < end - pos), key=lambda m: m[1])
+        if ascii_text:
+            starts = [chars_before + m[1] for m in matches]
+        else:
+            at = np.asarray([m[1] for m in matches], dtype=np.int64)
+            starts = (chars_before + at - np.searchsorted(_continuations(view), at)).tolist()
+        resume = end
+        for (index, byte_start, _), start in zip(matches, starts, strict=True):
+            if para.move_to(pos + byte_start):
+                in_paragraph = 0
+            if not _word_bounded(text, start, start + len(keys[index])):
+                continue
+            if total >= limits.per_work:
+                detection.work_capped_at = start
+                return
+            if in_paragraph >= limits.per_paragraph:
+                detection.capped_paragraphs.append(
+                    (start - _n_chars(raw, para.start, pos + byte_start), para.end - para.start))
+                resume = max(para.next, pos + byte_start + 1)
+                break
+            in_paragraph += 1
+            total += 1
             yield index, start
+        chars_before += _n_chars(raw, pos, resume)
+        pos = resume
 
 
 def _word_bounded(text: str, start: int, end: int) -> bool:
@@ -175,6 +294,31 @@ def _drop_nested(hits: list[Hit]) -> list[Hit]:
             continue
         kept.append(hit)
     return kept
+
+
+def scope_names(hits: list[Hit], reach: int = _NAME_SCOPE) -> None:
+    """Flag an introduced name's occurrences before the book first presents it as an AI.
+
+    A name the book introduces ("the robot, Jerry,") counts from its first occurrence within
+    ``reach`` characters of an AI term that is not itself negated; earlier the reader has not
+    been told it is a machine (a man of that name may be human until his mind is moved into a
+    robot), so those occurrences are ``unintroduced``. Catalogue names are left alone: the
+    catalogue decides who is an AI (the codebook's reading of single passages differs for
+    stories that reveal a machine only at the end, and benchmarks/README.md says what that
+    costs). ``hits`` are in text order.
+    """
+    terms = [h.start for h in hits if h.kind == LEXICON and not h.negative]
+    first: dict[str, int] = {}
+    for hit in hits:
+        if hit.kind != INTRODUCED or hit.negative or hit.term.lower() in first:
+            continue
+        i = bisect.bisect_left(terms, hit.start)
+        if (i > 0 and hit.start - terms[i - 1] <= reach) or (
+                i < len(terms) and terms[i] - hit.start <= reach):
+            first[hit.term.lower()] = hit.start
+    for hit in hits:
+        if hit.kind == INTRODUCED and hit.start < first.get(hit.term.lower(), -1):
+            hit.flags.add("unintroduced")
 
 
 def introduced_names(text: str, hits: list[Hit]) -> dict[str, str]:
@@ -206,13 +350,15 @@ def _plausible_name(name: str) -> bool:
     return not name.isupper() or any(c.isdigit() for c in name)
 
 
-def find_names(text: str, names: dict[str, str], offsets: _Offsets | None = None) -> list[Hit]:
+def find_names(text: str, names: dict[str, str], raw: bytes | None = None,
+               limits: Limits | None = None, detection: Detection | None = None) -> list[Hit]:
     """Occurrences of the introduced names (a small second automaton, built per work)."""
-    offsets = offsets or _Offsets(text.encode())
+    raw = text.encode() if raw is None else raw
     keys = sorted({variant for name in names for variant in (name, name.upper())})
     automaton = ahocorasick_rs.BytesAhoCorasick([key.encode() for key in keys])
     return [Hit(start, start + len(keys[index]), keys[index], INTRODUCED, _INTRODUCED_WEIGHT)
-            for index, start in _bounded_matches(automaton, keys, text, offsets)]
+            for index, start in _bounded_matches(automaton, keys, text, raw,
+                                                 limits or Limits(), detection or Detection())]
 
 
 # Cheap tests that rule out most hits before the slower cue regexes run. Each may say "maybe"
@@ -259,12 +405,34 @@ def _is_metaphor(text: str, hit: Hit) -> bool:
     return maybe_metaphor(window) and bool(lx.METAPHOR_BEFORE.search(window))
 
 
+def _is_computer(hit: Hit) -> bool:
+    return hit.term[:1] in "cC" and hit.term.lower().startswith("computer")
+
+
+def _is_simile(text: str, hit: Hit) -> bool:
+    window = text[max(0, hit.start - 50):hit.start]
+    lowered = window.lower()
+    return any(k in lowered for k in lx.SIMILE_KEYS) and bool(lx.SIMILE_BEFORE.search(window))
+
+
+def _in_list(text: str, hit: Hit) -> bool:
+    if hit.term.lower() not in lx.PLURAL_TERMS or text.rfind(",", hit.start - 4, hit.start) < 0:
+        return False  # every list form below has a comma just before the term
+    lo = max(0, hit.start - 80)
+    if lx.LIST_BEFORE.search(text, lo, hit.start):
+        return True
+    return bool(lx.LIST_AROUND_BEFORE.search(text, lo, hit.start)
+                and lx.LIST_AROUND_AFTER.match(text, hit.end, hit.end + 40))
+
+
 def acts(text: str, hit: Hit) -> bool:
-    """Whether the hit speaks, thinks or decides ("the robot said", "asked Tik-Tok").
+    """Whether the hit speaks, thinks or decides ("the robot said", "asked Tik-Tok"); a
+    computer that only "calculated" does not.
 
     Asked by the scorer only for clean hits, and only until one in a window acts: most hits
     never need it."""
-    if lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40):
+    after = lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40)
+    if after is not None and not (_is_computer(hit) and lx.TOOL_VERBS.search(after.group())):
         return True
     lo = max(0, hit.start - 30)
     return maybe_agency_before(text[lo:hit.start]) and bool(
@@ -285,16 +453,49 @@ def _titled_midsentence(text: str, hit: Hit) -> bool:
     return before.strip() != "" and not _SENTENCE_END.search(before)
 
 
+_HEADING_CHARS = 60  # a title line is short: longer lines are running text
+_HEADING_SCAN = 2 * _HEADING_CHARS  # how far around a hit its line ends are looked for
+
+
+# A numbered line of a table of contents: "   8 - Tik-Tok Tackles a Tough Task", "VIII. The Robot".
+_CONTENTS_LINE = re.compile(
+    r"[ \t]*(?:\d{1,3}[ \t]*[.:)\-–—]?|[IVXLC]{1,7}[ \t]*[.:)\-–—])[ \t]+[^\n]{1,70}$",
+    re.MULTILINE,
+)
+
+
+def _contents_line(text: str, start: int, hit: Hit) -> bool:
+    """The hit's line (from ``start``) and the next or previous line are numbered entries."""
+    end = text.find("\n", hit.end, hit.end + _HEADING_SCAN)
+    if end < 0 or not _CONTENTS_LINE.match(text, start, end):
+        return False
+    after = text.find("\n", end + 1, end + 1 + _HEADING_SCAN)
+    if after > 0 and _CONTENTS_LINE.match(text, end + 1, after):
+        return True
+    before = text.rfind("\n", max(0, start - 1 - _HEADING_SCAN), start - 1) + 1
+    return start > 0 and bool(_CONTENTS_LINE.match(text, before, start - 1))
+
+
 def _in_heading(text: str, hit: Hit) -> bool:
     """A title line standing alone ("THE MISERLY ROBOT", "Ely's Automatic Housemaid.")."""
-    start = text.rfind("\n", 0, hit.start) + 1
+    # The line ends are looked for only near the hit: a text without newlines must not make
+    # every hit read to the start of the text.
+    lo = max(0, hit.start - _HEADING_SCAN)
+    start = text.rfind("\n", lo, hit.start) + 1
+    if start == 0 and lo > 0:
+        return False
+    if _contents_line(text, start, hit):
+        return True
     # Most hits sit in running text: a line that does not follow a blank line is no heading.
     if start >= 2 and text[start - 2:start] != "\n\n":
         return False
-    end = text.find("\n", hit.end)
-    end = len(text) if end < 0 else end
+    end = text.find("\n", hit.end, hit.end + _HEADING_SCAN)
+    if end < 0:
+        if hit.end + _HEADING_SCAN < len(text):
+            return False
+        end = len(text)
     line = text[start:end].strip()
-    if len(line) > 60 or text[end:end + 2] not in ("\n\n", ""):
+    if len(line) > _HEADING_CHARS or text[end:end + 2] not in ("\n\n", ""):
         return False
     words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", line) if len(w) > 3]
     return line.isupper() or (bool(words) and all(w[0].isupper() for w in words))
@@ -329,10 +530,18 @@ def flag_context(text: str, hits: list[Hit]) -> None:
                 hit.flags.add("human_computer")
             if hit.term.lower() in nicknames and any(c.isupper() for c in hit.term):
                 hit.flags.add("nickname")
-            if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
-                lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 20), hit.start)
+            if _is_computer(hit) and (
+                lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 60), hit.start)
                 or lx.TOOL_COMPUTER_AFTER.match(text, hit.end, hit.end + 20)
             ):
                 hit.flags.add("tool")
+            if _is_simile(text, hit):
+                hit.flags.add("simile")
+            if _in_list(text, hit):
+                hit.flags.add("list")
+            term = hit.term.lower()
+            if (term in lx.DEVICE_TERMS and lx.DEVICE_AFTER.match(text, hit.end, hit.end + 20)
+                    or term in lx.WEAPON_TERMS and lx.WEAPON_CUES.search(ctx)):
+                hit.flags.add("device")
         if _in_heading(text, hit):
             hit.flags.add("heading")

@@ -56,7 +56,9 @@ METAPHOR_BEFORE = re.compile(
 MECHANISM_CUES = re.compile(
     r"\b(?:clockwork toy|music[- ]box|musical box|steam[- ]engine|wind(?:ing)?[- ]up toy|"
     r"mechanical toy|toy (?:soldier|automaton)|cuckoo[- ]clock|watch-?maker|jack-?in-the-box|"
-    r"player[- ]piano|barrel[- ]organ|mere mechanism)\b"
+    r"player[- ]piano|barrel[- ]organ|mere mechanism|collect(?:ing|ion|ions|or|ors) of automat\w*|"
+    r"collecting automat\w*|(?:its|their|the same|set) motions|clockwork figures?|"
+    r"mechanical figures?)\b"
 )
 
 # Every alternative of MECHANISM_CUES contains one of these: a context with none of them
@@ -64,7 +66,7 @@ MECHANISM_CUES = re.compile(
 # Each is rare in prose: "toy" alone would let "destroy" through, "watch" every "watched".
 MECHANISM_KEYS = (
     "clockwork toy", "music", "steam", "up toy", "mechanical toy", "toy ", "cuckoo", "maker",
-    "in-the-box", "piano", "barrel", "mere mechanism",
+    "in-the-box", "piano", "barrel", "mere mechanism", "collect", " motions", "figure",
 )
 
 # "computer" as a person who computes (astronomers' computers, insurance clerks).
@@ -74,17 +76,58 @@ HUMAN_COMPUTER_CUES = re.compile(
     r"observatory|almanac|logarithms?|calculations? by hand|hired (?:as )?(?:a )?computer)\b"
 )
 
-# "computer" as a tool named by its use ("the course computer", "computer theory").
+# "computer" as a tool named by its use ("the course computer", "computer theory") or worked
+# by someone ("operated the computer", "fed the figures to the computer", "a digital
+# computer"). A computer that speaks or decides is caught by the agency cues instead.
 TOOL_COMPUTER_BEFORE = re.compile(
-    r"\b(?:course|navigation|navigational|fire-control|ballistics?|pocket|desk|office|"
-    r"astrogation|guidance|targeting)\s+$",
+    r"(?:\b(?:course|navigation|navigational|fire-control|ballistics?|pocket|desk|office|"
+    r"astrogation|guidance|targeting|digital|analog|analogue|mechanical)\s+"
+    r"|\b(?:operat(?:e|ed|es|ing)|fed|feeds?|feeding|programm?(?:ed|ing)|tapp(?:ed|ing)|"
+    r"punch(?:ed|ing)|readings on|data on|tape into|data into)\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:the|a|an|his|her|their|its|our)\s+(?:[\w-]+\s+)?)$",
     re.IGNORECASE,
 )
 TOOL_COMPUTER_AFTER = re.compile(
-    r"\s+(?:class|classes|theory|room|rooms|tapes?|programm?(?:s|er|ers|ing)?|operators?|"
-    r"technicians?|consoles?|codes?|cards?|science|scientists?|engineers?|designs?|circuits?)\b",
+    r"(?:\s+(?:class|classes|theory|room|rooms|tapes?|programm?(?:s|er|ers|ing)?|operators?|"
+    r"technicians?|consoles?|codes?|cards?|science|scientists?|engineers?|designs?|circuits?|"
+    r"boards?|readings?|screens?)"
+    # a hyphenated compound ("computer-board", "computer-picked") uses the word as an
+    # adjective; a "computer-brain" or "-mind" is still a mind
+    r"|-(?!brains?\b|minds?\b|intelligen)[a-z]+)\b",
     re.IGNORECASE,
 )
+
+# A person called a machine in scorn or comparison: "you're some kind of robot", "might as well
+# be a robot" (METAPHOR_BEFORE keeps "a kind of android" literal: that is how SF describes one).
+SIMILE_BEFORE = re.compile(
+    r"(?:\b(?:you're|you are|he's|he is|she's|she is|i'm|i am|they're|they are|you were|"
+    r"he was|she was)\s+(?:just\s+|only\s+|nothing\s+but\s+)?(?:some|a)\s+(?:kind|sort)"
+    r"\s+of\s+(?:\w+\s+)?"
+    r"|\bas well (?:be|have been)\s+(?:a|an|some)\s+(?:\w+\s+)?)$",
+    re.IGNORECASE,
+)
+# Every alternative of SIMILE_BEFORE holds one of these (looked for in the lowered window).
+SIMILE_KEYS = ("kind of", "sort of", "as well")
+
+# A plural term as one item of a list ("dragons, ogres, cyborgs", "crates, tools, robots and
+# spare parts"): a theme word or cargo, not a mind on stage.
+LIST_BEFORE = re.compile(r"(?:\b[\w'-]+(?:\s+[\w'-]+)?,\s+){2,}(?:and\s+|or\s+)?$")
+LIST_AROUND_BEFORE = re.compile(r"\b[\w'-]+,\s+(?:and\s+|or\s+)?$")
+LIST_AROUND_AFTER = re.compile(r",\s+(?:and\s+|or\s+)?[\w'-]+(?:,|\s+and\b|\s+or\b)")
+
+# "robot" naming a remote-controlled or automatic device ("a robot ship", "robot bombs"). Not
+# "robot body": a mind moved into one is a cyborg to the codebook, but the development labels
+# count the synthetic brain of such stories as an AI.
+DEVICE_AFTER = re.compile(
+    r"[\s-]+(?:ships?|planes?|bombs?|missiles?|rockets?|guns?|craft|tanks?|probes?|"
+    r"torpedo(?:es)?|drones?|mines?|controls?|controlled|operated|trucks?|cars?|freighters?)\b",
+    re.IGNORECASE,
+)
+DEVICE_TERMS = frozenset({"robot", "robotic"})
+# Weapons whose guidance the weak terms name ("the missile's electronic brain").
+WEAPON_CUES = re.compile(r"\b(?:homing|guided missiles?|warheads?|torpedo(?:es)?)\b")
+WEAPON_TERMS = frozenset(t for t in LEXICON
+                         if "brain" in t or t.startswith(("computer", "automat")))
 
 # A term used as a person's nickname ("The Thinking Machine", a newspaper catch-phrase).
 NICKNAME_CUES = re.compile(
@@ -106,6 +149,27 @@ AGENCY_VERBS = (
     "remembered|wondered|believed|felt|hoped|promised|lied|declared|announced|observed|"
     "protested|objected|laughed|smiled|calculated|computed|intended|chose|demanded|warned"
 )
+# Words that credit a computer with a mind or with the power to judge, looked for close to it:
+# "no computer is trustworthy to make decisions", "computer judgment", "Buster thinks". A
+# window whose only evidence is computers with none of these near them, and none acting, is a
+# computer used as a machine ("the computer chimed", "two computers fouled").
+MIND_CUES = re.compile(
+    r"\b(?:think\w*|thought|knows?|knew|judg\w*|decid\w*|decisions?|reason\w*|logic\w*|"
+    r"illogic\w*|minds?|conscious\w*|intelligen\w*|smart|trust\w*|believ\w*|feel\w*|"
+    r"dream\w*|wonder\w*|understand\w*|learn\w*|remember\w*|wants?|wish\w*|rul(?:e|es|ed|ers?|ing)|"
+    r"depend\w*|rely|relies|relying|obey\w*)\b",
+    re.IGNORECASE,
+)
+MIND_REACH = 80  # characters on each side of a computer hit
+# A mind word denied just before it ("it cannot think", "has no mind") credits nothing.
+MIND_DENIED = re.compile(
+    r"\b(?:cannot|can't|can not|could not|couldn't|does not|doesn't|did not|didn't|never|no|"
+    r"not|without)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+# What any calculating machine does: agency for a robot, not for a computer.
+TOOL_VERBS = re.compile(r"(?:calculated|computed)$", re.IGNORECASE)
 AGENCY_AFTER = re.compile(
     r"[\w'’-]*\s+(?:\w+\s+){0,2}(?:" + AGENCY_VERBS + r")\b", re.IGNORECASE
 )

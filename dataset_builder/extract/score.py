@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dataset_builder.extract.detect import Hit, acts
-from dataset_builder.extract.lexicon import AI_SUBJECT_CUES
+from dataset_builder.extract.lexicon import (
+    AI_SUBJECT_CUES,
+    MIND_CUES,
+    MIND_DENIED,
+    MIND_REACH,
+    PLURAL_TERMS,
+)
 
 _PER_EXTRA_HIT = 0.06
 _MAX_EXTRA_HITS = 4
@@ -35,15 +41,43 @@ def subject_prior(subjects: Sequence[str]) -> bool:
     return any(cue in text for cue in AI_SUBJECT_CUES)
 
 
+def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
+    """The extractor's guess of ``ai_role`` for a kept window from its clean hits.
+
+    An AI term or name that acts (speaks, decides) makes it ``character``; so do several
+    mentions of one AI (a robot named again and again is usually on stage). A lone mention,
+    or only plural terms ("robots" as a kind), without action reads as ``discussed``. Chosen
+    on the development labels of benchmarks/shelf_labels.tsv, where ``background`` is rare.
+    """
+    if any(acts(text, h) for h in clean):
+        return "character"
+    singular = [h for h in clean if h.kind != "lexicon" or h.term.lower() not in PLURAL_TERMS]
+    return "character" if len(clean) > 1 and singular else "discussed"
+
+
+def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
+    """Only computers, none credited with a mind or judgment nearby (see MIND_CUES)."""
+    if not all(h.kind == "lexicon" and h.term.lower().startswith("computer") for h in clean):
+        return False
+    for h in clean:
+        for cue in MIND_CUES.finditer(text, max(0, h.start - MIND_REACH), h.end + MIND_REACH):
+            if not MIND_DENIED.search(text, max(0, cue.start() - 20), cue.start()):
+                return False
+    return True
+
+
 def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
     """The score of the window ``text[start:end]`` holding ``hits``."""
     clean = [h for h in hits if not h.negative]
     if not clean:
         best = max((h.weight for h in hits), default=0.0)
         return round(best * _NEGATED, 4)
+    acting = any(acts(text, h) for h in clean)
+    if not acting and _mindless_computers(clean, text):
+        return round(max(h.weight for h in clean) * _NEGATED, 4)
     score = max(h.weight for h in clean)
     score += _PER_EXTRA_HIT * min(_MAX_EXTRA_HITS, len(clean) - 1)
-    if any(acts(text, h) for h in clean):
+    if acting:
         score += _AGENCY
     if any(text.find(q, start, end) >= 0 for q in _QUOTES):
         score += _DIALOGUE

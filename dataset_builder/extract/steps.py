@@ -18,7 +18,12 @@ from typing import Any, Protocol
 
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
-from dataset_builder.extract.score import max_negated_score, score_window, subject_prior
+from dataset_builder.extract.score import (
+    max_negated_score,
+    predict_role,
+    score_window,
+    subject_prior,
+)
 from dataset_builder.io import sha256_bytes, sha256_text
 
 
@@ -163,9 +168,13 @@ class Detect(PerWorkStep):
     def process(self, item: WorkItem, stats: StepStats, problems: list[Problem]) -> bool:
         if self._matcher is None:
             self._matcher = _matcher(self.names)
-        item.hits = self._matcher.find(item.text or "", item.work_id, item.raw)
-        item.raw = None
+        detection = self._matcher.scan(item.text or "", item.work_id, item.raw)
+        item.hits, item.raw = detection.hits, None
         stats.add("hits", len(item.hits))
+        note = detection.limits_note(item.work_id)
+        if note is not None:  # the work goes on with the hits found within the limits
+            stats.add("works_capped")
+            problems.append(Problem(item.work_id, note))
         return bool(item.hits)
 
 
@@ -238,6 +247,7 @@ class Score(PerWorkStep):
                 ],
                 "character_ids": sorted({h.character_id for h in clean if h.character_id}),
                 "duplicate_of": None,
+                "predicted_ai_role": predict_role(clean, text, window.start, window.end),
             }
 
 

@@ -12,10 +12,10 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -25,7 +25,14 @@ from datasets import Features
 from dataset_builder import taxonomy
 from dataset_builder.constants import DEFAULT_REPO_ID
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.io import (
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    make_dir_temp,
+)
+from dataset_builder.lock import writes
 from dataset_builder.project import Project
 from dataset_builder.release import (
     card,
@@ -33,6 +40,7 @@ from dataset_builder.release import (
     checksums,
     citation,
     croissant,
+    history,
     plots,
     scan,
     stats,
@@ -91,6 +99,15 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
     return max(versions, key=changelog.parse_version) if versions else None
 
 
+def _splits_folder(arguments: dict[str, Any]) -> Path:
+    from dataset_builder.release.splits import default_path
+
+    return Path(arguments["splits_path"] or default_path()).parent
+
+
+# The folder --out is created in (where a killed run's .partial-* folder is cleaned up) and the
+# splits file's folder (the release stamps the file).
+@writes("release", "out^", _splits_folder)
 def build_release(
     version: str,
     workdir: str | Path,
@@ -103,8 +120,12 @@ def build_release(
     citation_path: str | Path | None = None,
     repo_id: str = DEFAULT_REPO_ID,
     stamp_splits: bool = True,
+    allow_demo_key: bool = False,
 ) -> Path:
-    """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path."""
+    """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path.
+
+    ``allow_demo_key`` is for the demo's own sample only: a real release refuses pseudonyms
+    made with the public demo key."""
     from dataset_builder.release.splits import default_path
 
     changelog.parse_version(version)
@@ -120,6 +141,7 @@ def build_release(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
     tax = taxonomy.load()
     existing_splits = read_splits(splits_file)
+    history.refuse_moves(splits_file, existing_splits, prev_folder)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
                             _last_stamped(existing_splits))
     template_path = Path(template) if template else card.default_template()
@@ -132,12 +154,13 @@ def build_release(
         from dataset_builder.catalog.model import load_catalogue
 
         characters = load_catalogue()
+    _refuse_public_pseudonyms(Path(workdir) / "annotations", allow_demo_key)
     # Started now so that it imports matplotlib while the tables are read and validated.
     worker = plots.FigureWorker()
     try:
         frames = load_frames(workdir, splits_file, characters)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
         try:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker)
@@ -157,6 +180,16 @@ def build_release(
         ])
         write_splits(splits_file, stamped)
     return out
+
+
+def _refuse_public_pseudonyms(directory: Path, allow_demo: bool) -> None:
+    from dataset_builder.annotate.pseudonym import SET_KEY_HINT, releasable_key_problems
+
+    problems = releasable_key_problems(directory, allow_demo)
+    if problems:
+        raise UserError("the release would publish pseudonyms that are not protected by the "
+                        "project's key; nothing was released:\n  " + "\n  ".join(problems[:20])
+                        + f"\nTo fix: {SET_KEY_HINT}.")
 
 
 @dataclass
@@ -194,6 +227,11 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
                 out.download[config] += sum((folder / "data" / config / f).stat().st_size
                                             for f in written.files)
             if not out.sizes[config]:
+                if config == "annotations" and frames.annotations.empty:
+                    # Before any human annotation: the config is left out, and the card,
+                    # release.json and Croissant say so (see no_annotation_notice).
+                    del out.sizes[config], out.data_files[config], out.download[config]
+                    continue
                 raise UserError(
                     f"config {config!r} would have no rows; check the work dir's tables.")
         out.found = [line for future in scans for line in future.result()]
@@ -208,6 +246,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     worker.submit(*stats.figure_data(frames, tax))  # drawn while the tables are written
     written = _write_tables(folder, frames, features)
     sizes, data_files, download = written.sizes, written.data_files, written.download
+    features = {c: f for c, f in features.items() if c in sizes}
     found = written.found
 
     figures = worker.result()
@@ -217,6 +256,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     cff = citation.stamped(citation.load_cff(citation_path), version, date)
     atomic_write_text(folder / "CITATION.cff", citation.cff_text(cff))
     bibtex = citation.bibtex(cff)
+    notice = no_annotation_notice(frames, str(cff.get("repository-code", "")))
 
     context = {f"stats.{k}": v for k, v in stats.compute(frames, tax).items()}
     context |= {f"figures.{k}": f"![{k.replace('_', ' ')}](assets/{k}.png)" for k in figures}
@@ -229,6 +269,8 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
              for c, s in sizes.items()]),
     }
     body = card.render(template_text, context, template_name)
+    if notice:
+        body = f"> **{notice}**\n\n{body.lstrip()}"
     n_passages = sum(n for n, _ in sizes["passages"].values())
     header = card.card_data(version, features, sizes, data_files, download, n_passages)
     atomic_write_text(folder / "README.md", card.readme(header, body))
@@ -236,12 +278,17 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     repo_url = f"https://huggingface.co/datasets/{repo_id}/tree/v{version}"
     meta = croissant.croissant(version, date, repo_url, str(cff.get("abstract", "")).strip(),
                                bibtex, features)
+    if notice:
+        meta["description"] = f"{notice} {meta.get('description', '')}".strip()
+        meta["rai:annotationsPerItem"] = "None yet: no passage has a human annotation."
     atomic_write_json(folder / "croissant.json", meta)
 
     manifest = {
         "version": version, "date": date, "repo_id": repo_id,
         "taxonomy_version": tax.version, "taxonomy_ids": _taxonomy_ids(tax),
         "configs": {c: {s: n for s, (n, _) in v.items()} for c, v in sizes.items()},
+        "human_annotations": len(frames.annotations),
+        **({"annotation_status": notice} if notice else {}),
     }
     atomic_write_json(folder / changelog.MANIFEST, manifest)
     previous_text = ""
@@ -259,6 +306,18 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
             + "\nRemove the value at its source (annotation notes, texts, the card) and rebuild."
         )
     checksums.write(folder)
+
+
+def no_annotation_notice(frames: ReleaseFrames, repository: str) -> str:
+    """The plain statement a release without any human annotation carries, else ''."""
+    if not frames.annotations.empty:
+        return ""
+    return ("No human annotation exists yet: every label column (ai_present, persona, traits, "
+            "stance, outcome, role_model and their agreement) is null, and there is no "
+            "`annotations` config. The extractor's machine suggestions (score, evidence, "
+            "character_ids) are kept apart from human labels. To contribute labels, follow "
+            f"CONTRIBUTING.md in {repository or 'the repository'}; the next minor version "
+            "carries them.")
 
 
 def release_summary(folder: Path) -> str:

@@ -63,7 +63,8 @@ RAI: dict[str, Any] = {
     "rai:dataCollectionType": ["Web Scraping", "Manual Human Curation"],
     "rai:dataAnnotationProtocol": [
         "Annotators label each passage in Label Studio following the versioned codebook in "
-        "annotation_guides/: an ai_present gate, one persona, any number of traits, the "
+        "annotation_guides/: an ai_present gate, the AI's role in the passage, one persona, "
+        "any number of traits, the "
         "narrative stance, the outcome for the AI and a 1-5 role-model rating, with evidence "
         "spans."],
     "rai:dataAnnotationPlatform": ["Label Studio"],

@@ -20,7 +20,7 @@ from datasets import ClassLabel, Features, List, Value
 
 from dataset_builder.schemas import model as schema_model
 from dataset_builder.schemas.annotations import annotation_schema
-from dataset_builder.schemas.derived import Type, column_types
+from dataset_builder.schemas.derived import CHOICES_OF, Type, column_types
 from dataset_builder.schemas.labels import label_schema
 from dataset_builder.taxonomy import Taxonomy
 
@@ -40,14 +40,17 @@ def _feature(kind: Type) -> Any:
 def _columns(table: str, tax: Taxonomy) -> dict[str, Any]:
     """The released feature of every column of a work-dir table: its model's release type;
     a label field's ids become ``ClassLabel`` names (in taxonomy order)."""
-    model = {"annotations": annotation_schema, "labels": label_schema}.get(table)
-    types = column_types(model(tax) if model else schema_model(table), release=True)
-    out = {name: _feature(kind) for name, kind in types.items()}
+    build = {"annotations": annotation_schema, "labels": label_schema}.get(table)
+    model = build(tax) if build else schema_model(table)
+    out = {name: _feature(kind) for name, kind in column_types(model, release=True).items()}
     for f in tax.fields:
         if f.id in out and f.kind == "single":
             out[f.id] = ClassLabel(names=list(f.choice_ids))
         elif f.id in out and f.kind == "multi":
             out[f.id] = List(ClassLabel(names=list(f.choice_ids)))
+    for name, column in model.to_schema().columns.items():  # e.g. a predicted label
+        if CHOICES_OF in (column.metadata or {}):
+            out[name] = ClassLabel(names=list(tax.ids(column.metadata[CHOICES_OF])))
     return out
 
 
@@ -70,7 +73,8 @@ def passages_features(tax: Taxonomy) -> Features:
         **_pick(works, "authors", "year", "licence"),
         **_pick(passages, "char_start", "char_end", "text", "text_sha256"),
         **_WITHHELD,
-        **_pick(passages, "n_words", "score", "evidence", "character_ids", "duplicate_of"),
+        **_pick(passages, "n_words", "score", "evidence", "character_ids", "duplicate_of",
+                "predicted_ai_role"),
         **_pick(labels, *tax.field_ids(("single", "multi", "rating"))),
         **_pick(labels, *(f"{f}_soft" for f in choice_fields)),
         **_pick(labels, "n_annotators", "agreement", "needs_adjudication"),
@@ -95,7 +99,7 @@ def works_features(tax: Taxonomy) -> Features:
     works = _columns("works", tax)
     return Features({
         **_pick(works, "work_id", "source", "title", "authors", "year", "language", "subjects",
-                "source_url", "licence"),
+                "source_url", "licence", "released", "metadata_from"),
         **_WITHHELD,
         **_pick(works, "sha256", "n_chars"),
         "split": Value("string"),

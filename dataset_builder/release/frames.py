@@ -38,18 +38,26 @@ def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataF
     """The tables to validate and join, their list columns kept as Arrow (``frame_of``)."""
     from dataset_builder.tables import frame_of, read_annotations_arrow, read_arrow, table_path
 
-    missing = [name for name in ("works.parquet", "passages.parquet", "labels.parquet")
-               if not (root / name).exists()]
     ann_dir = annotations_dir or root / "annotations"
-    if not ann_dir.is_dir() or not any(ann_dir.glob("*.parquet")):
-        missing.append(f"{ann_dir.name}/*.parquet")
+    annotated = ann_dir.is_dir() and any(ann_dir.glob("*.parquet"))
+    has_labels = (root / "labels.parquet").exists()
+    missing = [name for name in ("works.parquet", "passages.parquet")
+               if not (root / name).exists()]
+    if annotated != has_labels:  # both or neither: a release before any annotation is valid
+        missing.append("labels.parquet" if annotated else f"{ann_dir.name}/*.parquet")
     if missing:
         raise UserError(
-            f"{root}: missing table(s) {', '.join(missing)}; a release needs works, passages, "
-            "annotations and labels: run collect, extract, annotate pull and aggregate first."
+            f"{root}: missing table(s) {', '.join(missing)}; a release needs works and "
+            "passages, and labels with their annotations once there are any: run collect, "
+            "extract, annotate pull and aggregate first."
         )
     frames = {name: frame_of(read_arrow(root, name), table_path(root, name), keep_lists=True)
-              for name in ("works", "passages", "labels")}
+              for name in ("works", "passages")}
+    if not annotated:
+        frames["labels"], frames["annotations"] = empty_table("labels"), empty_table("annotations")
+        return frames
+    frames["labels"] = frame_of(read_arrow(root, "labels"), table_path(root, "labels"),
+                                keep_lists=True)
     pulls = read_annotations_arrow(ann_dir)
     try:
         combined = pa.concat_tables(pulls, promote_options="permissive")
@@ -61,6 +69,13 @@ def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataF
     else:
         frames["annotations"] = frame_of(combined, ann_dir, keep_lists=True)
     return frames
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A zero-row table with the columns of its schema (validation coerces the types)."""
+    from dataset_builder.schemas import model
+
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in model(name).to_schema().columns})
 
 
 def lookup(keys: pd.Series, index_keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -141,6 +156,8 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     rows = passages.merge(work_info, on="work_id", how="left").merge(
         labels.drop(columns=["taxonomy_version"]), on="passage_id", how="left")
     rows["taxonomy_version"] = tax.version
+    if "predicted_ai_role" not in rows:  # a passages table extracted before taxonomy 1.1.0
+        rows["predicted_ai_role"] = None
     rows["n_annotators"] = rows["n_annotators"].fillna(0).astype("int64")
     rows["needs_adjudication"] = rows["needs_adjudication"].fillna(False).astype(bool)
     rows.loc[rows["text_withheld"], "text"] = None

@@ -7,7 +7,9 @@ on the column's ``pa.Field`` metadata, in a small type language: a type name (``
 
 - ``items``: the Arrow type of a list column's items (pandera only knows "a list");
 - ``release``: the type a release publishes when it is narrower than the table's own
-  (``int32`` for a count, ``float32`` for a score, ``[{..., "start": "int32"}]``).
+  (``int32`` for a count, ``float32`` for a score, ``[{..., "start": "int32"}]``);
+- ``choices_of``: the column holds choice ids of this taxonomy field (released as its
+  ``ClassLabel``, like the field's own column).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pyarrow
 
 ITEMS = "items"
 RELEASE = "release"
+CHOICES_OF = "choices_of"
 
 # pandera dtype (as str) -> type name
 _SCALARS = {"str": "string", "string": "string", "string[pyarrow]": "string",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
+from dataset_builder import taxonomy
 from dataset_builder.schemas._common import (
     PASSAGE_ID,
     SHA256,
@@ -15,7 +18,9 @@ from dataset_builder.schemas._common import (
     is_list_of_str,
     offsets_ok,
 )
-from dataset_builder.schemas.derived import ITEMS, RELEASE
+from dataset_builder.schemas.derived import CHOICES_OF, ITEMS, RELEASE
+
+_TAX = taxonomy.load()
 
 # A detection: the matched term, what matched it, and its offsets in the passage text.
 EVIDENCE_FIELDS: OffsetFields = {"term": None, "kind": None}
@@ -36,6 +41,11 @@ class PassageSchema(pa.DataFrameModel):
         RELEASE: [{"term": "string", "kind": "string", "start": "int32", "end": "int32"}]})
     character_ids: Series[ListCells] = pa.Field(metadata={ITEMS: "string"})
     duplicate_of: Series[str] = pa.Field(nullable=True, str_matches=PASSAGE_ID)
+    # The extractor's guess of the AI's role, a machine suggestion like score and evidence
+    # (annotators see it pre-filled; their label is ``ai_role``). Absent from tables written
+    # before taxonomy 1.1.0.
+    predicted_ai_role: Optional[Series[str]] = pa.Field(  # noqa: UP045 (pandera needs it)
+        nullable=True, isin=_TAX.ids("ai_role"), metadata={CHOICES_OF: "ai_role"})
 
     @pa.dataframe_check(name="char_start < char_end")
     def _ordered(cls, df: DataFrame) -> Series[bool]:

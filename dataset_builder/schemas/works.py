@@ -28,11 +28,15 @@ class WorkSchema(pa.DataFrameModel):
     subjects: Series[ListCells] = pa.Field(metadata={ITEMS: "string"})
     source_url: Series[str]
     licence: Series[str] = pa.Field(isin=LICENCES)
+    # When the source released the text (Gutenberg's release date), YYYY-MM-DD or YYYY-MM.
+    released: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}(-\d{2})?$")
+    # Where each metadata field came from, as "field:source" (catalogue, rdf, header, ...).
+    metadata_from: Series[ListCells] = pa.Field(metadata={ITEMS: "string"})
     sha256: Series[str] = pa.Field(str_matches=SHA256)
     n_chars: Series[int] = pa.Field(ge=0)
     text_path: Series[str]
 
-    @pa.check("authors", "subjects", name="list_of_strings")
+    @pa.check("authors", "subjects", "metadata_from", name="list_of_strings")
     def _lists(cls, series: Series[ListCells]) -> Series[bool]:
         return is_list_of_str(series)
 
