@@ -262,16 +262,16 @@ def verify(target: PathLike, *, endpoint: str | None = None) -> StageReport[Veri
     return StageReport((), run(target, endpoint=endpoint))
 
 
-def rehydrate(folder: PathLike, *, source: PathLike) -> StageReport[RehydrateResult]:
-    """Restore the texts a release withheld (licence) from your own copy: a work dir or a
-    Gutenberg mirror; each text is checked against its published sha256."""
+def rehydrate(folder: PathLike, *, source: PathLike,
+              out: PathLike | None = None) -> StageReport[RehydrateResult]:
+    """Copy a release to the new folder ``out`` (default ``FOLDER-local``, marked local-only:
+    never to be published) with the texts it withheld (licence) restored from your own copy,
+    a work dir or a Gutenberg mirror; each text is checked against its published sha256. The
+    release itself is not changed."""
     from dataset_builder.release.rehydrate import rehydrate as run
 
-    shards = sorted((Path(folder) / "data").glob("*/*.parquet"))
-    before = {p: p.stat().st_mtime_ns for p in shards}
-    result = run(folder, source)
-    return StageReport(tuple(p for p in shards if p.stat().st_mtime_ns != before[p]),
-                           result)
+    result = run(folder, source, out)
+    return StageReport(_existing(result.out), result)
 
 
 # --- the whole corpus ------------------------------------------------------------------------

@@ -180,26 +180,27 @@ def _text(path: Path, where: str, entry: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
-def _parse_field(path: Path, index: int, raw: Any, seen: dict[str, str]) -> Field:
-    where = f"field #{index + 1}"
+def _entry(path: Path, label: str, number: int, raw: Any, allowed: set[str],
+           seen: dict[str, str]) -> tuple[str, str]:
+    """Check one entry (a field, a choice): a mapping with known keys and a new id. Returns
+    where it is (``label`` and its id, else its number) and its id."""
+    where = f"{label} #{number}"
     if not isinstance(raw, dict):
         raise UserError(f"{path}: {where}: expected a mapping.")
     if isinstance(raw.get("id"), str):
-        where = f"field {raw['id']!r}"
-    _no_unknown(path, where, raw, _FIELD_KEYS)
-    fid = _claim_id(path, where, raw.get("id"), seen)
+        where = f"{label} {raw['id']!r}"
+    _no_unknown(path, where, raw, allowed)
+    return where, _claim_id(path, where, raw.get("id"), seen)
+
+
+def _parse_field(path: Path, index: int, raw: Any, seen: dict[str, str]) -> Field:
+    where, fid = _entry(path, "field", index + 1, raw, _FIELD_KEYS, seen)
     kind = raw.get("kind")
     if kind not in _KINDS:
         raise UserError(f"{path}: {where}: kind {kind!r} must be one of {', '.join(_KINDS)}.")
     choices: list[Choice] = []
     for j, c in enumerate(raw.get("choices") or []):
-        cwhere = f"{where}, choice #{j + 1}"
-        if not isinstance(c, dict):
-            raise UserError(f"{path}: {cwhere}: expected a mapping.")
-        if isinstance(c.get("id"), str):
-            cwhere = f"{where}, choice {c['id']!r}"
-        _no_unknown(path, cwhere, c, _CHOICE_KEYS)
-        cid = _claim_id(path, cwhere, c.get("id"), seen)
+        cwhere, cid = _entry(path, f"{where}, choice", j + 1, c, _CHOICE_KEYS, seen)
         relevant = c.get("alignment_relevant")
         if kind == "multi" and not isinstance(relevant, bool):
             raise UserError(f"{path}: {cwhere}: alignment_relevant must be true or false.")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +24,11 @@ from dataset_builder import taxonomy
 from dataset_builder.constants import DEFAULT_REPO_ID
 from dataset_builder.errors import UserError
 from dataset_builder.io import (
+    atomic_dir,
     atomic_open,
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
-    make_dir_temp,
 )
 from dataset_builder.lock import writes
 from dataset_builder.project import Project
@@ -159,17 +157,9 @@ def build_release(
     worker = plots.FigureWorker()
     try:
         frames = load_frames(workdir, splits_file, characters)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
-        try:
+        with atomic_dir(out) as tmp:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker)
-            if out.exists():
-                out.rmdir()
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     finally:
         worker.close()
     if stamp_splits:
