@@ -138,3 +138,11 @@ def test_messages_go_to_stderr_and_stdout_keeps_data() -> None:
     checked = CliRunner().invoke(main, ["catalog", "check"])
     assert checked.exit_code == 0, checked.output
     assert checked.stdout == "" and checked.stderr.startswith("valid: ")
+
+
+def test_docs_api_lists_every_verb() -> None:
+    import re
+
+    page = (Path(__file__).parents[1] / "docs" / "api.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `fb\.(\w+)\(", page, flags=re.M)
+    assert listed == list(api.VERBS)
