@@ -7,7 +7,8 @@ so bare and ours alternate ``--runs`` times, each into a fresh project (push) or
 (pull); printed are every time and the ratio of the fastest of each side.
 Goal: ratio <= 1.25 for both.
 Usage: python benchmarks/label_studio.py [--passages 10000] [--annotators 3] [--runs 3]
-Needs Label Studio in .venv-ls (or $LABEL_STUDIO_BIN); reuses the test template if built.
+Needs Label Studio in .venv-ls (or $LABEL_STUDIO_BIN); reuses the template of
+tools/ls_template.py (the tests' too) if built.
 """
 
 from __future__ import annotations
@@ -21,39 +22,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dataset_builder import taxonomy  # noqa: E402
+from dataset_builder import (
+    synthetic,  # noqa: E402
+    taxonomy,  # noqa: E402
+)
 from dataset_builder.annotate.config import guideline, labeling_config  # noqa: E402
 from dataset_builder.annotate.pull import pull  # noqa: E402
 from dataset_builder.annotate.push import pre_annotation, push, task_data  # noqa: E402
-from dataset_builder.io import sha256_text  # noqa: E402
-from dataset_builder.tables import passage_id, write_table  # noqa: E402
-from tests.ls_fixtures import start_copy  # noqa: E402
-
-_SENTENCE = ("the robot looked at the captain and said nothing for a long while because it "
-             "was thinking about the order it had been given and whether it should obey")
-WORDS = _SENTENCE.split()
-
-
-def synthetic_passages(n: int) -> pd.DataFrame:
-    rows = []
-    for i in range(n):
-        words = [WORDS[(i + k) % len(WORDS)] for k in range(250)]
-        text = f"Passage {i}: " + " ".join(words)
-        start = i * 2000
-        at = text.index("robot")
-        rows.append({
-            "passage_id": passage_id("gutenberg:990001", start, start + len(text)),
-            "work_id": "gutenberg:990001", "char_start": start, "char_end": start + len(text),
-            "text": text, "text_sha256": sha256_text(text), "n_words": len(text.split()),
-            "score": 0.7, "evidence": [{"term": "robot", "kind": "lexicon", "start": at,
-                                        "end": at + 5}],
-            "character_ids": [], "duplicate_of": None,
-        })
-    return pd.DataFrame(rows)
+from dataset_builder.tables import write_table  # noqa: E402
+from tools.ls_template import start_copy  # noqa: E402
 
 
 def annotation(user: int, k: int, text: str) -> dict:
@@ -104,7 +83,7 @@ def main() -> None:
 
         ls = LabelStudio(base_url=server.url, api_key=server.login.token, timeout=600)
         tax, guide = taxonomy.load(), guideline()
-        passages = synthetic_passages(args.passages)
+        passages = synthetic.works_and_passages(args.passages)[1]
         records = passages.to_dict("records")
         payload = [{"data": task_data(r, tax.version, guide.version),
                     "predictions": [pre_annotation(r)]} for r in records]

@@ -10,139 +10,14 @@ Usage: python benchmarks/release.py [--passages 100000] [--per-passage 3] [--wor
 from __future__ import annotations
 
 import argparse
-import hashlib
 import resource
 import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # The heavy imports live inside the functions: a worker process (the release's figure worker)
 # imports this main module again, and should not pay for pandas there.
-
-PASSAGES_PER_WORK = 50
-WORDS = ("the", "robot", "said", "engine", "of", "brass", "she", "asked", "mind", "ship",
-         "and", "quietly", "answered", "machine", "night", "light")
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def synthetic_workdir(root: Path, n_passages: int, per_passage: int, seed: int = 0) -> None:
-    import numpy as np
-    import pandas as pd
-
-    from dataset_builder import taxonomy
-    from dataset_builder.tables import write_table
-
-    rng = np.random.default_rng(seed)
-    tax = taxonomy.load()
-    n_works = max(1, n_passages // PASSAGES_PER_WORK)
-    lengths = rng.integers(400, 900, n_passages)
-    vocab = np.array(WORDS)
-    word_stream = " ".join(vocab[rng.integers(0, len(vocab), 200_000)])
-    work_rows, p_rows, texts = [], [], {}
-    for w in range(n_works):
-        lo, hi = w * PASSAGES_PER_WORK, min(n_passages, (w + 1) * PASSAGES_PER_WORK)
-        pieces, pos, spans = [], 0, []
-        for i in range(lo, hi):
-            offset = int(rng.integers(0, len(word_stream) - 1000))
-            # A unique prefix: random slices may repeat, and the leakage check would refuse.
-            piece = f"[{i}] " + word_stream[offset: offset + int(lengths[i])]
-            spans.append((pos, pos + len(piece), piece))
-            pieces.append(piece)
-            pos += len(piece) + 2
-        text = "\n\n".join(pieces)
-        sha = _sha(text)
-        texts[sha] = text
-        work_id = f"gutenberg:{100000 + w}"
-        work_rows.append({
-            "work_id": work_id, "source": "gutenberg", "title": f"Synthetic {w}",
-            "authors": [f"Author {w % 97}"], "year": 1850 + w % 170, "language": "en",
-            "subjects": ["Robots -- Fiction"], "source_url": f"file:///m/{w}.txt",
-            "licence": "copyrighted" if w % 10 == 0 else "public-domain-us",
-            "sha256": sha, "n_chars": len(text), "text_path": f"texts/{sha}.txt",
-        })
-        for a, b, piece in spans:
-            digest = hashlib.sha256(f"{work_id}:{a}:{b}".encode()).hexdigest()
-            p_rows.append((f"p_{digest[:16]}", work_id, a, b, piece, _sha(piece),
-                           len(piece.split())))
-    works = pd.DataFrame(work_rows)
-    works["year"] = works["year"].astype("Int64")
-    write_table(root, "works", works)
-    (root / "texts").mkdir(parents=True, exist_ok=True)
-    for sha, text in texts.items():
-        (root / "texts" / f"{sha}.txt").write_text(text)
-    passages = pd.DataFrame(p_rows, columns=["passage_id", "work_id", "char_start", "char_end",
-                                             "text", "text_sha256", "n_words"])
-    n = len(passages)
-    passages["score"] = rng.random(n)
-    passages["evidence"] = [[{"term": "robot", "kind": "lexicon", "start": 0, "end": 5}]] * n
-    passages["character_ids"] = [[]] * n
-    passages["duplicate_of"] = None
-    write_table(root, "passages", passages)
-
-    personas, traits = tax.ids("persona"), tax.ids("traits")
-    pick = rng.integers(0, len(personas), n)
-    m = n * per_passage
-    pids = np.repeat(passages["passage_id"].to_numpy(), per_passage)
-    ann = pd.DataFrame({
-        "row_id": [f"r_{i:016x}" for i in range(m)],
-        "annotation_id": [f"{i // per_passage}:{i % per_passage}" for i in range(m)],
-        "passage_id": pids,
-        "annotator": [f"ann_{i % per_passage:012x}" for i in range(m)],
-        "ai_present": "present",
-        "persona": np.array(personas)[np.repeat(pick, per_passage)],
-        "traits": [[traits[i % 22], traits[(i * 7) % 22]] for i in range(m)],
-        "stance": "endorsed", "outcome": "neither",
-        "role_model": pd.array(rng.integers(1, 6, m), dtype="Int64"),
-        "spans": [[{"label": "ai_mention", "start": 0, "end": 3, "text": "the"}]] * m,
-        "notes": None, "lead_time": rng.random(m) * 60,
-        "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:00:00Z",
-        "taxonomy_version": "1.0.0", "guideline_version": "1.0.0", "project": "FAIP",
-        "task_id": pd.array(np.arange(m) // per_passage, dtype="Int64"),
-        "supersedes": None, "tombstone": False, "adjudication": False,
-        "pull_id": "20261101T120000Z-bench0",
-    })
-    (root / "annotations").mkdir(exist_ok=True)
-    # As `faip annotate pull` writes it: with the id of its (non-demo) pseudonym key.
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
-
-    table = pa.Table.from_pandas(ann, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           KEY_METADATA: key_id(b"benchmark-key").encode()})
-    pq.write_table(table, root / "annotations" / "20261101T120000Z-bench0.parquet")
-    soft = [0.0] * len(personas)
-    labels = pd.DataFrame({
-        "passage_id": passages["passage_id"], "ai_present": "present",
-        "persona": np.array(personas)[pick], "traits": [[traits[0]]] * n,
-        "stance": "endorsed", "outcome": "neither", "role_model": 3.0,
-        "ai_present_soft": [[1.0, 0.0, 0.0]] * n, "persona_soft": [soft] * n,
-        "traits_soft": [[0.0] * 22] * n, "stance_soft": [[1.0, 0.0, 0.0, 0.0]] * n,
-        "outcome_soft": [[0.0, 0.0, 1.0]] * n, "n_annotators": per_passage,
-        "agreement": 1.0, "needs_adjudication": False, "method": "majority",
-        "taxonomy_version": "1.0.0",
-    })
-    write_table(root, "labels", labels)
-
-
-def characters() -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame({
-        "character_id": ["bench-robot"], "name": ["Bench Robot"], "aliases": [[]],
-        "work_title": ["Synthetic 0"], "work_id": ["gutenberg:100000"], "year": [1850],
-        "medium": ["novel"], "creator": [None], "embodiment": ["humanoid_robot"],
-        "wikidata_qid": [None], "source_note": ["benchmark"],
-    })
 
 
 def _children_cpu() -> float:
@@ -163,6 +38,7 @@ def bare_writes(release: Path, scratch: Path) -> float:
 
 
 def main() -> None:
+    from dataset_builder import synthetic
     from dataset_builder.release.build import build_release
     from dataset_builder.release.splits import assign_splits
 
@@ -176,7 +52,7 @@ def main() -> None:
     try:
         w = scratch / "w"
         t0 = time.perf_counter()
-        synthetic_workdir(w, args.passages, args.per_passage)
+        synthetic.workdir(w, args.passages, args.per_passage)
         print(f"synthetic work dir: {args.passages:,} passages, "
               f"{args.passages * args.per_passage:,} annotations "
               f"({time.perf_counter() - t0:.1f} s to generate)")
@@ -186,7 +62,7 @@ def main() -> None:
             t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
             out = build_release("1.0.0", w, scratch / f"release-{run}",
                                 splits_path=scratch / "splits.csv", date="2026-11-27",
-                                characters=characters())
+                                characters=synthetic.characters())
             # The children's CPU is the figure worker process.
             runs.append((run, time.perf_counter() - t0, time.process_time() - c0,
                          _children_cpu() - k0))

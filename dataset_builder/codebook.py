@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.taxonomy import Field, Taxonomy
 
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _ID_SUFFIX = re.compile(r"^(?P<title>.*?)\s*\(`(?P<id>[^`]+)`\)$")
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -70,7 +70,7 @@ class Codebook:
 
 
 def default_path() -> Path:
-    return project_file("annotation_guides")
+    return Project.find().codebook
 
 
 def load(path: str | Path | None = None) -> Codebook:
@@ -140,7 +140,7 @@ def check(codebook: Codebook, taxonomy: Taxonomy) -> list[str]:
     """Every way the codebook disagrees with the taxonomy, one readable line each (empty = ok)."""
     problems: list[str] = []
     root = codebook.root
-    if not _SEMVER.match(codebook.version):
+    if not semver.is_semver(codebook.version):
         problems.append(f"{root / 'VERSION'}: version {codebook.version!r} is not semantic "
                         f"(write e.g. 1.0.0 on the first line).")
     if OVERVIEW not in codebook.files:

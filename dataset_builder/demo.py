@@ -62,50 +62,44 @@ def load_release(folder: Path) -> dict[str, dict[str, int]]:
 
 
 def run_demo(workdir: str | Path, date: str | None = None) -> DemoSummary:
-    from dataset_builder.agreement.workdir import aggregate_workdir, agreement_report
-    from dataset_builder.annotate.pull import import_export
-    from dataset_builder.catalog.model import load_catalogue
-    from dataset_builder.collect.gutenberg import collect_gutenberg
+    """The whole chain on the embedded sample, through the front door (``dataset_builder.api``,
+    the verbs a notebook calls), into ``workdir`` (which the demo owns and replaces)."""
+    from dataset_builder import api as fb
     from dataset_builder.console import info
-    from dataset_builder.extract import run_extract
-    from dataset_builder.release.build import build_release
-    from dataset_builder.release.splits import assign_splits
-    from dataset_builder.release.verify import verify
     from dataset_builder.tables import read_annotations
-    from dataset_builder.validate import validate_workdir
 
     root = Path(workdir)
     _fresh(root)
     summary = DemoSummary(workdir=root)
 
     info("[1/8] collect: the embedded sample mirror")
-    collected = collect_gutenberg(SAMPLE_MIRROR, root, delay=0)
-    if collected.failed:
-        raise UserError(f"collect failed for {len(collected.failed)} sample work(s).")
+    collected = fb.collect_gutenberg(root, mirror=SAMPLE_MIRROR, delay=0)
+    if not collected.ok:
+        raise UserError(f"collect failed for {len(collected.result.failed)} sample work(s).")
     info("[2/8] extract: passages where an artificial mind appears")
-    extracted = run_extract(root)
+    extracted = fb.extract(root).result
     summary.works, summary.passages = extracted.n_works, extracted.n_passages
     info("[3/8] annotate import: the sample annotations")
-    import_export(SAMPLE_ANNOTATIONS / "sample_export.json", workdir=root, project="sample")
+    fb.import_export(root, export=SAMPLE_ANNOTATIONS / "sample_export.json", project="sample")
     summary.annotation_rows = len(read_annotations(root / "annotations"))
     info("[4/8] agreement")
-    summary.agreement, _ = agreement_report(root)
+    summary.agreement = fb.agreement(root).result
     info("[5/8] aggregate")
-    labels, _ = aggregate_workdir(root)
+    labels = fb.aggregate(root).result
     summary.labelled = len(labels)
     summary.needs_adjudication = int(labels["needs_adjudication"].sum())
     info("[6/8] validate")
-    report = validate_workdir(root, characters=load_catalogue())
+    report = fb.validate(root).result
     if not report.ok:
         first = "; ".join(f"{f.table} {f.row} {f.column}: {f.check}" for f in report.failures[:5])
         raise UserError(f"the sample tables do not validate: {first}")
     info("[7/8] split and release")
-    splits = root / "splits.csv"
-    assign_splits(root, splits)
-    summary.release = build_release(DEMO_VERSION, root, root / "release", splits_path=splits,
-                                    date=date, allow_demo_key=True)
+    fb.split(root)  # into the demo's own splits file, root/splits.csv
+    # The sample's pseudonyms are made with the public demo key (a real release refuses it).
+    summary.release = fb.release(root, version=DEMO_VERSION, out=root / "release",
+                                 date=date, allow_demo_key=True).result
     info("[8/8] verify and load every config with datasets.load_dataset")
-    checked = verify(summary.release)
+    checked = fb.verify(summary.release).result
     if not checked.ok:
         raise UserError(f"the demo release does not verify: {'; '.join(checked.problems)}")
     summary.loaded = load_release(summary.release)

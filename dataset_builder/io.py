@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,6 +62,22 @@ def make_dir_temp(prefix: str, parent: Path) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     os.chmod(folder, 0o777 & ~_umask())
     return folder
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """A folder built in a hidden sibling (yielded) and renamed to ``target`` (absent or empty)
+    when the block ends; on any error the partial folder goes and ``target`` is untouched."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = make_dir_temp(f".{target.name}.partial-", target.parent)
+    try:
+        yield tmp
+        if target.exists():
+            target.rmdir()
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:

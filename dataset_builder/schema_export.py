@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from dataset_builder.io import atomic_write_text
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.schemas import TABLES, model
 
 _BUILTIN_CHECKS = ("str_matches", "isin", "greater_than", "less_than", "str_length", "in_range")
@@ -37,7 +37,9 @@ def schema_yaml(table: str) -> str:
 
 
 def export_schemas(out_dir: str | Path | None = None) -> list[Path]:
-    out = Path(out_dir) if out_dir is not None else project_file("schema")
+    """Write ``<table>.yaml`` for every table into ``out_dir`` (default: the project's
+    ``schema/``); return the files written."""
+    out = Path(out_dir) if out_dir is not None else Project.find().schema_dir
     written = []
     for table in TABLES:
         path = out / f"{table}.yaml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -76,15 +77,23 @@ def read_annotations_arrow(directory: str | Path) -> list[pa.Table]:
     return tables
 
 
-# Label columns added by MINOR taxonomy versions, after the one that follows them. Pull files
-# are never rewritten, so files pulled before a field existed get it here, unanswered.
-ADDED_ANNOTATION_COLUMNS: dict[str, tuple[str, pa.DataType]] = {
-    "ai_role": ("ai_present", pa.string()),
-}
+@functools.cache
+def added_annotation_columns() -> dict[str, tuple[str, pa.DataType]]:
+    """Label columns added by MINOR taxonomy versions (``taxonomy.ADDED_IN_MINOR``): each
+    with the column it follows and its Arrow type. Pull files are never rewritten, so files
+    pulled before a field existed get it here, unanswered."""
+    from dataset_builder import taxonomy
+    from dataset_builder.schemas.annotations import annotation_schema
+    from dataset_builder.schemas.derived import arrow_schema
+
+    tax = taxonomy.load()
+    schema = arrow_schema(annotation_schema(tax))
+    ids = tax.field_ids()
+    return {f: (ids[ids.index(f) - 1], schema.field(f).type) for f in tax.added_field_ids()}
 
 
 def with_added_columns(table: pa.Table) -> pa.Table:
-    for name, (after, kind) in ADDED_ANNOTATION_COLUMNS.items():
+    for name, (after, kind) in added_annotation_columns().items():
         if name not in table.column_names and after in table.column_names:
             table = table.add_column(table.column_names.index(after) + 1, name,
                                      pa.nulls(table.num_rows, kind))

@@ -10,16 +10,20 @@ from typing import Any, Literal
 
 import yaml
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 Kind = Literal["single", "multi", "rating", "spans"]
 _KINDS = ("single", "multi", "rating", "spans")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 _FIELD_KEYS = {"id", "name", "kind", "required", "definition", "choices", "min", "max", "levels"}
 _CHOICE_KEYS = {"id", "name", "definition", "alignment_relevant"}
 _TOP_KEYS = {"name", "version", "fields"}
+# Fields a MINOR version added, and that version: tables and exports written before it may
+# lack the field, which then reads as unanswered (and stays out of an annotation's fingerprint
+# while unanswered, so rows stored before it still match their unchanged annotation).
+ADDED_IN_MINOR: dict[str, str] = {"ai_role": "1.1.0"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,22 @@ class Field:
     def choice_ids(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.choices)
 
+    def as_dict(self) -> dict[str, Any]:
+        """The field as plain data, in the file's own shape."""
+        out: dict[str, Any] = {"id": self.id, "name": self.name, "kind": self.kind,
+                               "required": self.required, "definition": self.definition}
+        if self.kind == "rating":
+            out.update(min=self.min, max=self.max,
+                       levels=[{"value": v, "definition": d} for v, d in self.levels])
+        else:
+            out["choices"] = [
+                {"id": c.id, "name": c.name, "definition": c.definition}
+                | ({"alignment_relevant": c.alignment_relevant}
+                   if c.alignment_relevant is not None else {})
+                for c in self.choices
+            ]
+        return out
+
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -60,6 +80,16 @@ class Taxonomy:
                 return f
         raise KeyError(field_id)
 
+    def field_ids(self, kind: Kind | tuple[Kind, ...] | None = None) -> tuple[str, ...]:
+        """The ids of the label fields (of one kind, or of several), in taxonomy order: the
+        columns every table, form and report derives from this file."""
+        kinds = (kind,) if isinstance(kind, str) else kind
+        return tuple(f.id for f in self.fields if kinds is None or f.kind in kinds)
+
+    def added_field_ids(self) -> tuple[str, ...]:
+        """The fields of this taxonomy that a minor version added (see ``ADDED_IN_MINOR``)."""
+        return tuple(f for f in self.field_ids() if f in ADDED_IN_MINOR)
+
     def ids(self, field_id: str) -> tuple[str, ...]:
         """The choice ids of one field, in taxonomy order (also the ClassLabel order)."""
         return self.field(field_id).choice_ids
@@ -72,13 +102,20 @@ class Taxonomy:
             out.extend(f.choice_ids)
         return out
 
+    def as_dict(self, field_id: str | None = None) -> dict[str, Any]:
+        """The taxonomy as plain data (what ``faip taxonomy --format json/yaml`` prints),
+        optionally one field only."""
+        fields = [self.field(field_id)] if field_id else list(self.fields)
+        return {"name": self.name, "version": self.version,
+                "fields": [f.as_dict() for f in fields]}
+
     @property
     def major(self) -> int:
-        return int(self.version.split(".")[0])
+        return semver.major(self.version) or 0  # parse() checked that it is semantic
 
 
 def default_path() -> Path:
-    return project_file("schema/taxonomy.yaml")
+    return Project.find().taxonomy
 
 
 @lru_cache(maxsize=8)
@@ -106,7 +143,7 @@ def parse(text: str, path: Path) -> Taxonomy:
         raise UserError(f"{path}: expected a mapping with keys name, version, fields.")
     _no_unknown(path, "the top level", raw, _TOP_KEYS)
     version = str(raw.get("version", ""))
-    if not _SEMVER.match(version):
+    if not semver.is_semver(version):
         raise UserError(f"{path}: version {version!r} is not semantic (expected e.g. 1.2.0).")
     raw_fields = raw.get("fields")
     if not isinstance(raw_fields, list) or not raw_fields:
@@ -143,26 +180,27 @@ def _text(path: Path, where: str, entry: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
-def _parse_field(path: Path, index: int, raw: Any, seen: dict[str, str]) -> Field:
-    where = f"field #{index + 1}"
+def _entry(path: Path, label: str, number: int, raw: Any, allowed: set[str],
+           seen: dict[str, str]) -> tuple[str, str]:
+    """Check one entry (a field, a choice): a mapping with known keys and a new id. Returns
+    where it is (``label`` and its id, else its number) and its id."""
+    where = f"{label} #{number}"
     if not isinstance(raw, dict):
         raise UserError(f"{path}: {where}: expected a mapping.")
     if isinstance(raw.get("id"), str):
-        where = f"field {raw['id']!r}"
-    _no_unknown(path, where, raw, _FIELD_KEYS)
-    fid = _claim_id(path, where, raw.get("id"), seen)
+        where = f"{label} {raw['id']!r}"
+    _no_unknown(path, where, raw, allowed)
+    return where, _claim_id(path, where, raw.get("id"), seen)
+
+
+def _parse_field(path: Path, index: int, raw: Any, seen: dict[str, str]) -> Field:
+    where, fid = _entry(path, "field", index + 1, raw, _FIELD_KEYS, seen)
     kind = raw.get("kind")
     if kind not in _KINDS:
         raise UserError(f"{path}: {where}: kind {kind!r} must be one of {', '.join(_KINDS)}.")
     choices: list[Choice] = []
     for j, c in enumerate(raw.get("choices") or []):
-        cwhere = f"{where}, choice #{j + 1}"
-        if not isinstance(c, dict):
-            raise UserError(f"{path}: {cwhere}: expected a mapping.")
-        if isinstance(c.get("id"), str):
-            cwhere = f"{where}, choice {c['id']!r}"
-        _no_unknown(path, cwhere, c, _CHOICE_KEYS)
-        cid = _claim_id(path, cwhere, c.get("id"), seen)
+        cwhere, cid = _entry(path, f"{where}, choice", j + 1, c, _CHOICE_KEYS, seen)
         relevant = c.get("alignment_relevant")
         if kind == "multi" and not isinstance(relevant, bool):
             raise UserError(f"{path}: {cwhere}: alignment_relevant must be true or false.")

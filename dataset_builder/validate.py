@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dataset_builder.errors import UserError
+from dataset_builder.errors import UserError, ValidationError
 from dataset_builder.schemas import TABLES, model
 from dataset_builder.schemas._common import arrow_cells, python_cells
 from dataset_builder.tables import read_annotations, read_table
@@ -193,8 +193,9 @@ def require_valid(tables: dict[str, pd.DataFrame], outcome: str) -> dict[str, pd
         shown = "\n  ".join(f"{f.table} {f.row} {f.column}: {f.check} ({f.value}) — {f.hint}"
                             for f in failures[:20])
         more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
-        raise UserError(f"validation failed ({len(failures)} failure(s)); {outcome}:"
-                        f"\n  {shown}{more}\nRun `faip validate` for the full report.")
+        raise ValidationError(f"validation failed ({len(failures)} failure(s)); {outcome}:"
+                              f"\n  {shown}{more}\nRun `faip validate` for the full report.",
+                              failures)
     return checked
 
 

@@ -24,7 +24,7 @@ from dataset_builder.annotate.normalise import (
     row_to_result,
 )
 from dataset_builder.annotate.push import pre_annotation
-from dataset_builder.annotate.store import ARROW_SCHEMA
+from dataset_builder.annotate.store import arrow_schema
 from dataset_builder.extract.detect import Matcher
 from dataset_builder.extract.score import predict_role
 from dataset_builder.release.features import annotations_features, passages_features
@@ -87,12 +87,12 @@ def test_rows_stored_before_the_field_keep_their_fingerprint(tmp_path: Path) -> 
     assert content_fingerprint(row) == content_fingerprint(row | {"ai_role": None})
     assert content_fingerprint(row) != content_fingerprint(row | {"ai_role": "discussed"})
     # A pull file written by taxonomy 1.0.0 has no ai_role column: read as unanswered.
-    old_schema = pa.schema([f for f in ARROW_SCHEMA if f.name != "ai_role"])
+    old_schema = pa.schema([f for f in arrow_schema() if f.name != "ai_role"])
     frame = rows([{"passage": 0, "annotator": 0}]).drop(columns=["ai_role"])
     pq.write_table(pa.Table.from_pandas(frame, schema=old_schema, preserve_index=False),
                    tmp_path / "20261101T120000000000Z-abcdef01.parquet")
     read = read_annotations(tmp_path)
-    assert list(read.columns) == list(ARROW_SCHEMA.names)
+    assert list(read.columns) == list(arrow_schema().names)
     assert read["ai_role"].isna().all()
 
 

@@ -263,9 +263,9 @@ def test_serve_a_release_from_a_relative_workdir_then_import_the_ui_export(
     release = build_release("1.0.0", w, tmp_path / "v1.0.0", splits_path=tmp_path / "splits.csv",
                             date="2026-11-27", characters=rf.characters())
     # Reuse the session's initialised template so the test does not wait for `init`.
-    from tests.ls_fixtures import _template_dir
+    from tools.ls_template import template_dir
 
-    shutil.copytree(_template_dir(), tmp_path / "work" / "mine" / "label-studio",
+    shutil.copytree(template_dir(), tmp_path / "work" / "mine" / "label-studio",
                     ignore=shutil.ignore_patterns("*.log", "READY"))
     (tmp_path / "work" / "mine" / "label-studio" / "login.json").write_text(
         json.dumps(LOGIN.__dict__))

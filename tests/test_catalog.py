@@ -283,7 +283,7 @@ def test_import_matches_adds_and_reports_conflicts(catalogue_file: Path) -> None
 
 def test_cli_import_round_trip(catalogue_file: Path) -> None:
     runner = CliRunner()
-    args = ["import-wikidata", str(FIXTURE), "--path", str(catalogue_file)]
+    args = ["import-wikidata", str(FIXTURE), "--catalogue", str(catalogue_file)]
     first = runner.invoke(catalog, args)
     assert first.exit_code == 0, first.output
     assert "added: tobor" in first.output
@@ -301,7 +301,7 @@ def test_cli_import_round_trip(catalogue_file: Path) -> None:
 def test_cli_dry_run_writes_nothing(catalogue_file: Path) -> None:
     before = catalogue_file.read_bytes()
     result = CliRunner().invoke(
-        catalog, ["import-wikidata", str(FIXTURE), "--path", str(catalogue_file), "--dry-run"])
+        catalog, ["import-wikidata", str(FIXTURE), "--catalogue", str(catalogue_file), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "added: tobor" in result.output and "not written" in result.output
     assert catalogue_file.read_bytes() == before
@@ -317,7 +317,7 @@ def test_malformed_json_is_a_clear_error_and_file_unchanged(
 ) -> None:
     bad = _write(tmp_path / "bad.json", FIXTURE.read_text(encoding="utf-8")[:400])
     before = catalogue_file.read_bytes()
-    result = CliRunner().invoke(catalog, ["import-wikidata", str(bad), "--path",
+    result = CliRunner().invoke(catalog, ["import-wikidata", str(bad), "--catalogue",
                                           str(catalogue_file)])
     assert result.exit_code != 0
     assert isinstance(result.exception, UserError)
@@ -376,7 +376,7 @@ def test_cli_check_prints_every_failure(tmp_path: Path, committed: pd.DataFrame)
     lines[hal] = lines[hal].replace(",film,", ",cinema,").replace(",1968,", ",1068,")
     lines.append(lines[hal])  # duplicate id
     path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(catalog, ["check", "--path", str(path)])
+    result = CliRunner().invoke(catalog, ["check", "--catalogue", str(path)])
     assert result.exit_code == 1
     out = result.output
     line_no = hal + 1

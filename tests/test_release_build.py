@@ -301,7 +301,7 @@ def test_cli_release_and_verify(tmp_path: Path) -> None:
     catalogue = save_catalogue(rf.characters(), tmp_path / "characters.csv")
     result = CliRunner().invoke(main, [
         "release", "0.1.0", "--workdir", str(w), "--out", str(tmp_path / "rel"),
-        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue),
+        "--splits", str(splits), "--date", DATE, "--catalogue", str(catalogue),
         "--doi", "10.57967/hf/1234"])
     assert result.exit_code == 0, result.output
     assert "passages: train" in result.output
@@ -312,7 +312,7 @@ def test_cli_release_and_verify(tmp_path: Path) -> None:
     assert "doi = {10.57967/hf/1234}" in (tmp_path / "rel" / "README.md").read_text()
     bad = CliRunner().invoke(main, [
         "release", "0.2.0", "--workdir", str(w), "--out", str(tmp_path / "rel2"),
-        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue),
+        "--splits", str(splits), "--date", DATE, "--catalogue", str(catalogue),
         "--doi", "hf/1234"])
     assert bad.exit_code == 1 and "--doi 'hf/1234': expected a DOI" in bad.output
     assert not (tmp_path / "rel2").exists()

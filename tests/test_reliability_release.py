@@ -60,7 +60,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Released:
 def _release_args(r: Released, version: str, out: Path, splits: Path,
                   previous: Path | None) -> list[str]:
     return ["release", version, "-w", str(r.workdir), "--out", str(out), "--splits", str(splits),
-            "--date", DATE, "--characters", str(r.characters), "--repo-id", REPO,
+            "--date", DATE, "--catalogue", str(r.characters), "--repo-id", REPO,
             "--previous", str(previous) if previous else "none"]
 
 

@@ -73,7 +73,7 @@ def _commands(root: Path) -> dict[str, list[str]]:
         "agreement": ["agreement", "-w", w, "--bootstrap", "0"],
         "aggregate": ["aggregate", "-w", w],
         "release": ["release", "1.0.0", "-w", w, "--out", str(root / "out"), "--splits",
-                    str(root / "splits.csv"), "--characters", str(root / "characters.csv"),
+                    str(root / "splits.csv"), "--catalogue", str(root / "characters.csv"),
                     "--date", "2026-11-27"],
     }
 

@@ -128,7 +128,7 @@ def _writers(tmp: Path) -> dict[str, tuple[list[str], Path, Path]]:
                   s / "splits.csv"),
         "release": (["release", "1.0.0", "-w", str(w), "--out", str(d / "v1"), "--splits",
                      str(s / "splits.csv")], d, d / "v1"),
-        "catalog import-wikidata": (["catalog", "import-wikidata", str(WIKIDATA), "--path",
+        "catalog import-wikidata": (["catalog", "import-wikidata", str(WIKIDATA), "--catalogue",
                                      str(c / "characters.csv")], c, c / "characters.csv"),
         "build": (["build", "--mirror", str(SAMPLE_MIRROR), "--out", str(d / "v1"), "-w", str(w),
                    "--splits", str(s / "splits.csv"), "--works-csv", str(c / "works.csv")],

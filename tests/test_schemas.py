@@ -6,10 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pandera.errors
 import pytest
 
+from dataset_builder import synthetic
 from dataset_builder.schema_export import export_schemas, schema_yaml
-from dataset_builder.schemas import TABLES
+from dataset_builder.schemas import TABLES, model
+from dataset_builder.schemas.annotations import annotation_schema
+from dataset_builder.schemas.labels import label_schema
 from dataset_builder.validate import validate_frame
 from tests import table_builders as tb
 
@@ -141,3 +145,19 @@ def test_export_writes_every_table(tmp_path: Path) -> None:
     written = export_schemas(tmp_path)
     assert sorted(p.name for p in written) == sorted(f"{t}.yaml" for t in TABLES)
     assert "custom_checks" in (tmp_path / "passages.yaml").read_text()
+
+
+def test_annotation_and_label_schemas_follow_the_taxonomy_they_are_given() -> None:
+    tax = synthetic.taxonomy_with_field("extra_role", ("actor", "scenery"), position=2)
+    annotations = list(annotation_schema(tax).to_schema().columns)
+    labels = list(label_schema(tax).to_schema().columns)
+    before = tax.field_ids()[tax.field_ids().index("extra_role") - 1]
+    assert annotations.index("extra_role") == annotations.index(before) + 1
+    assert {"extra_role", "extra_role_soft"} <= set(labels)
+    assert "extra_role" not in model("annotations").to_schema().columns  # the project's own
+    rows = tb.annotations()
+    rows.insert(6, "extra_role", ["actor", "villain"])
+    with pytest.raises(pandera.errors.SchemaErrors) as failed:
+        annotation_schema(tax).validate(rows, lazy=True)
+    cases = failed.value.failure_cases
+    assert list(cases["column"]) == ["extra_role"] and list(cases["failure_case"]) == ["villain"]

@@ -35,6 +35,15 @@ def test_committed_taxonomy_has_semver_and_unique_ids(committed: taxonomy.Taxono
         "spans"]
 
 
+def test_field_ids_by_kind_follow_the_file(committed: taxonomy.Taxonomy) -> None:
+    kinds = {f.id: f.kind for f in committed.fields}
+    assert committed.field_ids() == tuple(kinds)
+    for kind in ("single", "multi", "rating", "spans"):
+        assert committed.field_ids(kind) == tuple(i for i, k in kinds.items() if k == kind)
+    assert committed.field_ids(("multi", "single")) == tuple(
+        i for i, k in kinds.items() if k in ("single", "multi"))
+
+
 def test_every_entry_has_name_and_definition(committed: taxonomy.Taxonomy) -> None:
     for f in committed.fields:
         assert f.name.strip() and f.definition.strip(), f.id

@@ -38,7 +38,6 @@ import pandas as pd
 from dataset_builder.agreement.dawid_skene import Answers, dawid_skene
 from dataset_builder.agreement.matrices import (
     RATING_FIELD,
-    SINGLE_FIELDS,
     check_versions,
     latest_per_annotator,
     live_rows,
@@ -47,7 +46,7 @@ from dataset_builder.agreement.matrices import (
     trait_matrix,
 )
 from dataset_builder.errors import UserError
-from dataset_builder.schemas.labels import LabelSchema
+from dataset_builder.schemas.labels import label_schema
 from dataset_builder.taxonomy import Taxonomy
 
 Method = Literal["majority", "dawid_skene"]
@@ -89,13 +88,13 @@ def aggregate(
     method: str = "majority",
     min_agreement: float = 0.5,
 ) -> pd.DataFrame:
-    """Gold labels (the labels table, validated by LabelSchema) from annotation rows (the
+    """Gold labels (the labels table, validated by its schema) from annotation rows (the
     full append-only history or only live rows: superseded and deleted rows are dropped)."""
     if method not in METHODS:
         raise UserError(f"aggregate: method {method!r} unknown; use one of {', '.join(METHODS)}.")
     if not 0.0 <= min_agreement <= 1.0:
         raise UserError(f"aggregate: min_agreement={min_agreement} must be within 0..1.")
-    rows, _ = live_rows(rows)
+    rows, _ = live_rows(rows, taxonomy)
     check_versions(rows, taxonomy)
     live, _ = latest_per_annotator(rows)
     is_adj = live["adjudication"].astype(bool).to_numpy()
@@ -115,7 +114,7 @@ def aggregate(
     ties: dict[str, np.ndarray] = {}
     agree_num = np.zeros(n)
     agree_den = np.zeros(n)
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         domain = taxonomy.ids(name)
         c = single_coding(name, coders, domain, unit, ann, n)
         votes = np.zeros((n, len(domain)))
@@ -171,8 +170,8 @@ def aggregate(
     df["taxonomy_version"] = taxonomy.version
     _apply_adjudication(df, adjudged, taxonomy, index)
     _apply_gate(df)
-    columns = list(LabelSchema.to_schema().columns)
-    return LabelSchema.validate(df[columns], lazy=True)
+    schema = label_schema(taxonomy)
+    return schema.validate(df[list(schema.to_schema().columns)], lazy=True)
 
 
 def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxonomy,
@@ -181,7 +180,7 @@ def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxo
     if adjudged.empty:
         return
     rows_idx = adjudged["passage_id"].map(index).to_numpy(dtype=np.int64)
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         c = single_coding(name, adjudged, taxonomy.ids(name), np.arange(len(adjudged)),
                           np.zeros(len(adjudged), dtype=np.int64), len(adjudged))
         values: list[str | None] = [None] * len(adjudged)

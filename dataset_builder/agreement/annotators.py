@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dataset_builder.agreement.matrices import SINGLE_FIELDS, Coding, Prepared
+from dataset_builder.agreement.matrices import Coding, Prepared
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def annotator_stats(prep: Prepared) -> list[AnnotatorStats]:
     compared = np.zeros(n, dtype=np.int64)
     matched = np.zeros(n, dtype=np.int64)
     per_field: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name in SINGLE_FIELDS:
+    for name in prep.single_fields:
         c, m = _majority_matches(prep.codings[name], n)
         per_field[name] = (c, m)
         compared += c
@@ -59,7 +59,7 @@ def annotator_stats(prep: Prepared) -> list[AnnotatorStats]:
         )
         for i, a in enumerate(prep.annotators)
     ]
-    out += [AnnotatorStats(a, 0, 0, None, dict.fromkeys(SINGLE_FIELDS)) for a in
+    out += [AnnotatorStats(a, 0, 0, None, dict.fromkeys(prep.single_fields)) for a in
             prep.silent_annotators]
     return out
 

@@ -21,20 +21,25 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.tables import live_annotations
 from dataset_builder.taxonomy import Taxonomy
 
 Level = Literal["nominal", "ordinal", "interval"]
-SINGLE_FIELDS = ("ai_present", "ai_role", "persona", "stance", "outcome")
-# Fields of a later MINOR taxonomy version: rows made before it (other tools' frames, old
-# exports) may lack the column, which then means "not answered".
-ADDED_FIELDS = ("ai_role",)
 RATING_FIELD = "role_model"
-REQUIRED_COLUMNS = (
+# Besides the taxonomy's label fields (see required_columns).
+_BOOKKEEPING_COLUMNS = (
     "row_id", "passage_id", "annotator", "updated_at", "taxonomy_version", "adjudication",
-    *(f for f in SINGLE_FIELDS if f not in ADDED_FIELDS), "traits", RATING_FIELD, "spans",
 )
+
+
+def required_columns(taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The annotation columns agreement and aggregation need: bookkeeping + every label field
+    (but a field a minor version added: rows made before it, other tools' frames and old
+    exports, may lack the column, which then means "not answered")."""
+    added = taxonomy.added_field_ids()
+    return (*_BOOKKEEPING_COLUMNS, *(f for f in taxonomy.field_ids() if f not in added))
 
 
 @dataclass(frozen=True)
@@ -89,10 +94,12 @@ class Prepared:
     n_duplicate_rows: int
     silent_annotators: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The taxonomy's single-choice fields, each with a coding of its own name.
+    single_fields: tuple[str, ...] = ()
 
 
-def check_columns(rows: pd.DataFrame, needed: tuple[str, ...] = REQUIRED_COLUMNS) -> None:
-    missing = [c for c in needed if c not in rows.columns]
+def check_columns(rows: pd.DataFrame, taxonomy: Taxonomy) -> None:
+    missing = [c for c in required_columns(taxonomy) if c not in rows.columns]
     if missing:
         raise UserError(
             f"annotations: missing column(s) {', '.join(missing)}; expected rows of the "
@@ -103,9 +110,8 @@ def check_columns(rows: pd.DataFrame, needed: tuple[str, ...] = REQUIRED_COLUMNS
 def check_versions(rows: pd.DataFrame, taxonomy: Taxonomy) -> None:
     """Refuse rows whose taxonomy major version differs from the taxonomy in use."""
     versions = rows["taxonomy_version"].astype(str)
-    major_of = {v: v.split(".")[0] for v in versions.unique()}
-    majors = versions.map(major_of)
-    bad = rows[majors != str(taxonomy.major)]
+    major_of = {v: semver.major(v) for v in versions.unique()}
+    bad = rows[[major_of[v] != taxonomy.major for v in versions]]
     if bad.empty:
         return
     counts = versions[bad.index].value_counts().sort_index()
@@ -252,10 +258,10 @@ def _span_coverage(spans: pd.DataFrame, label: str, unit: np.ndarray, n_units: i
     return SpanCoding(f"spans:{label}", label, coverage, coders, lengths >= 0)
 
 
-def live_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def live_rows(rows: pd.DataFrame, taxonomy: Taxonomy) -> tuple[pd.DataFrame, list[str]]:
     """Live rows (history or live rows in, idempotent) and every annotator seen at all."""
-    check_columns(rows)
-    missing = [f for f in ADDED_FIELDS if f not in rows.columns]
+    check_columns(rows, taxonomy)
+    missing = [f for f in taxonomy.added_field_ids() if f not in rows.columns]
     if missing:
         rows = rows.assign(**dict.fromkeys(missing, None))
     seen = sorted(set(rows["annotator"]))
@@ -270,7 +276,7 @@ def live_rows(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
             passage_lengths: dict[str, int] | None = None) -> Prepared:
     """Turn annotation rows (the full history or only live rows) into one coding per field."""
-    rows, all_annotators = live_rows(rows)
+    rows, all_annotators = live_rows(rows, taxonomy)
     check_versions(rows, taxonomy)
     n_rows = len(rows)
     adjudication = rows["adjudication"].astype(bool)
@@ -297,7 +303,7 @@ def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
     silent = sorted(set(all_annotators) - set(annotators))
 
     codings: dict[str, Coding] = {}
-    for name in SINGLE_FIELDS:
+    for name in taxonomy.field_ids("single"):
         codings[name] = single_coding(name, coders_rows, taxonomy.ids(name), unit, ann, n_units)
     chosen = trait_matrix(coders_rows, taxonomy.ids("traits"))
     for j, trait in enumerate(taxonomy.ids("traits")):
@@ -335,4 +341,5 @@ def prepare(rows: pd.DataFrame, taxonomy: Taxonomy,
         units=list(units), annotators=list(annotators), codings=codings, spans=spans,
         coders_per_unit=coders, n_rows=n_rows, n_adjudication_rows=int(adjudication.sum()),
         n_duplicate_rows=n_dup, silent_annotators=silent, notes=notes,
+        single_fields=taxonomy.field_ids("single"),
     )

@@ -39,6 +39,27 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
+ALPHA_COLUMNS = ("field", "level", "alpha", "95% CI", "units", "pairable", "note")
+
+
+def alpha_rows(result: AgreementResult, *, short: bool = False) -> list[tuple[str, ...]]:
+    """One row of ``ALPHA_COLUMNS`` per field, as the report and ``faip agreement`` show it;
+    ``short``: a terminal's notes (short reasons, no span F1)."""
+    from dataset_builder.agreement.alpha import SHORT_REASONS
+
+    rows = []
+    for name, f in result.fields.items():
+        ci = "—" if f.ci_low is None else f"[{_fmt(f.ci_low)}, {_fmt(f.ci_high)}]"
+        note = f.reason or ""
+        if short:
+            note = SHORT_REASONS.get(note, note)
+        elif f.extra.get("f1") is not None:
+            note = f"F1 {_fmt(f.extra['f1'])} " + note  # type: ignore[arg-type]
+        rows.append((name, f.level, _fmt(f.alpha), ci, str(f.units), str(f.pairable),
+                     note.strip()))
+    return rows
+
+
 def markdown(result: AgreementResult) -> str:
     s = result.summary
     lines = [
@@ -52,16 +73,10 @@ def markdown(result: AgreementResult) -> str:
         "",
         f"![alpha by field]({ALPHA_FIGURE})",
         "",
-        "| field | level | alpha | 95% CI | units | pairable | note |",
+        "| " + " | ".join(ALPHA_COLUMNS) + " |",
         "|---|---|---:|---|---:|---:|---|",
     ]
-    for name, f in result.fields.items():
-        ci = "—" if f.ci_low is None else f"[{_fmt(f.ci_low)}, {_fmt(f.ci_high)}]"
-        note = f.reason or ""
-        if f.extra.get("f1") is not None:
-            note = f"F1 {_fmt(f.extra['f1'])} " + note  # type: ignore[arg-type]
-        lines.append(f"| {name} | {f.level} | {_fmt(f.alpha)} | {ci} | {f.units} | "
-                     f"{f.pairable} | {note.strip()} |")
+    lines += ["| " + " | ".join(row) + " |" for row in alpha_rows(result)]
     lines += ["", "## Annotators", "",
               "| annotator | annotations | compared | agreement with majority |",
               "|---|---:|---:|---:|"]

@@ -15,7 +15,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from dataset_builder.errors import UserError
+from dataset_builder.errors import LabelStudioError, UserError
 
 TOKEN_ENV = "LABEL_STUDIO_API_KEY"
 ADJUDICATION_SUFFIX = " — adjudication"
@@ -32,19 +32,21 @@ def token_from_env() -> str:
 
 @contextmanager
 def speaking_errors(url: str, doing: str) -> Iterator[None]:
-    """Turn transport and HTTP errors of the SDK into one UserError that says what to do."""
+    """Turn transport and HTTP errors of the SDK into one LabelStudioError that says what to
+    do."""
     try:
         yield
     except httpx.TransportError as exc:
-        raise UserError(f"{url}: cannot reach Label Studio while {doing} ({type(exc).__name__}); "
-                        "is the server running and the URL right?") from None
+        raise LabelStudioError(f"{url}: cannot reach Label Studio while {doing} "
+                               f"({type(exc).__name__}); is the server running and the URL "
+                               "right?", url) from None
     except ApiError as exc:
         if exc.status_code in (401, 403):
-            raise UserError(f"{url}: Label Studio refused the API token while {doing} "
-                            f"(HTTP {exc.status_code}); check {TOKEN_ENV}.") from None
+            raise LabelStudioError(f"{url}: Label Studio refused the API token while {doing} "
+                                   f"(HTTP {exc.status_code}); check {TOKEN_ENV}.", url) from None
         body = str(exc.body)[:300]
-        raise UserError(f"{url}: Label Studio answered HTTP {exc.status_code} while {doing}: "
-                        f"{body}") from None
+        raise LabelStudioError(f"{url}: Label Studio answered HTTP {exc.status_code} while "
+                               f"{doing}: {body}", url) from None
 
 
 def call(url: str, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -67,16 +69,17 @@ def find_project(client: LabelStudio, url: str, title: str) -> Any | None:
              if p.title == title]
     if len(found) > 1:
         ids = ", ".join(str(p.id) for p in found)
-        raise UserError(f"{url}: {len(found)} projects are titled {title!r} (ids {ids}); rename "
-                        "or archive all but one so pushes and pulls cannot go to the wrong one.")
+        raise LabelStudioError(f"{url}: {len(found)} projects are titled {title!r} (ids "
+                               f"{ids}); rename or archive all but one so pushes and pulls "
+                               "cannot go to the wrong one.", url)
     return found[0] if found else None
 
 
 def require_project(client: LabelStudio, url: str, title: str) -> Any:
     project = find_project(client, url, title)
     if project is None:
-        raise UserError(f"{url}: no project titled {title!r}; push passages to it first "
-                        "(`faip annotate push`).")
+        raise LabelStudioError(f"{url}: no project titled {title!r}; push passages to it first "
+                               "(`faip annotate push`).", url)
     return project
 
 

@@ -19,26 +19,31 @@ from typing import Any
 
 import pandas as pd
 
-from dataset_builder import console
+from dataset_builder import console, semver
 from dataset_builder.annotate.config import TEXT_KEY
 from dataset_builder.annotate.contributor import task_contributor
 from dataset_builder.annotate.pseudonym import contributor_identity, pseudonymise, user_identity
 from dataset_builder.io import sha256_text
-from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID, SEMVER
-from dataset_builder.taxonomy import Field, Taxonomy
+from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID
+from dataset_builder.taxonomy import ADDED_IN_MINOR, Field, Taxonomy
+from dataset_builder.taxonomy import load as load_taxonomy
 
 NOTES = "notes"
 # The gate answer that says there is nothing to mark: spans under it are dropped.
 NO_AI = "absent"
 _PASSAGE = re.compile(PASSAGE_ID)
 _TIME = re.compile(ISO_TIME)
-_SEMVER = re.compile(SEMVER)
-# Label fields of a row, in table order (the fingerprint of an annotation's content).
-LABEL_COLUMNS = ("ai_present", "ai_role", "persona", "traits", "stance", "outcome",
-                 "role_model", "spans", "notes")
-# Fields added by a MINOR taxonomy version: left out of an annotation's fingerprint while
-# unanswered, so rows stored before the field existed still match their unchanged annotation.
-_ADDED_FIELDS = frozenset({"ai_role"})
+
+
+def label_columns(tax: Taxonomy | None = None) -> tuple[str, ...]:
+    """An annotation's content columns, in table order: every label field of the taxonomy
+    (default: the project's), then the notes. Their values fingerprint the annotation."""
+    return (*(tax if tax is not None else load_taxonomy()).field_ids(), NOTES)
+
+
+def empty_labels(tax: Taxonomy) -> dict[str, Any]:
+    """Every label field unanswered: None, or an empty list for multi-choice and spans."""
+    return {f.id: [] if f.kind in ("multi", "spans") else None for f in tax.fields}
 
 
 # field id -> (field, its choice ids, choice id -> taxonomy position)
@@ -209,10 +214,12 @@ def _time(value: Any, what: str) -> str:
     return value
 
 
-def content_fingerprint(row: Mapping[str, Any]) -> str:
-    """Hash of an annotation's labels and update time: equal iff nothing changed."""
-    payload = {k: plain(row.get(k)) for k in LABEL_COLUMNS
-               if k not in _ADDED_FIELDS or plain(row.get(k)) is not None}
+def content_fingerprint(row: Mapping[str, Any], columns: tuple[str, ...] | None = None) -> str:
+    """Hash of an annotation's labels (``columns``, default ``label_columns()``) and update
+    time: equal iff nothing changed. A field a minor taxonomy version added is left out while
+    unanswered, so rows stored before it existed still match their unchanged annotation."""
+    payload = {k: plain(row.get(k)) for k in columns or label_columns()
+               if k not in ADDED_IN_MINOR or plain(row.get(k)) is not None}
     payload["updated_at"] = row["updated_at"]
     data = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return sha256_text(data)
@@ -271,13 +278,12 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
         raise InvalidAnnotation("task data has no text")
     tax_version = str(data.get("taxonomy_version") or ctx.taxonomy.version)
     guide_version = str(data.get("guideline_version") or ctx.guideline_version)
-    if not _SEMVER.match(guide_version):
+    if not semver.is_semver(guide_version):
         guide_version = ctx.guideline_version
     row: dict[str, Any] = {
         "annotation_id": annotation_key(task, ann, ctx),
         "passage_id": pid, "annotator": pseudonymise(_identity(task, ann, ctx), ctx.key),
-        "ai_present": None, "ai_role": None, "persona": None, "traits": [], "stance": None,
-        "outcome": None, "role_model": None, "spans": [], "notes": None,
+        **empty_labels(ctx.taxonomy), "notes": None,
         "lead_time": None, "created_at": _time(ann.get("created_at"), "created_at"),
         "updated_at": _time(ann.get("updated_at") or ann.get("created_at"), "updated_at"),
         "taxonomy_version": tax_version, "guideline_version": guide_version,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dataset_builder import console, taxonomy
+from dataset_builder import console, semver, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import task_contributor
@@ -73,13 +73,12 @@ def check_taxonomy_version(tasks: list[dict[str, Any]], tax: Taxonomy, source: s
     """An export labelled with another major version, or a newer one, cannot be normalised."""
     versions = {str(t["data"]["taxonomy_version"]) for t in tasks
                 if isinstance(t.get("data"), dict) and t["data"].get("taxonomy_version")}
-    ours = tuple(int(x) for x in tax.version.split("."))
+    ours = semver.parse(tax.version)
     for v in sorted(versions):
-        try:
-            theirs = tuple(int(x) for x in v.split("."))
-        except ValueError:
-            raise UserError(f"{source}: task data taxonomy_version {v!r} is not a version."
-                            ) from None
+        theirs = semver.parse(v)
+        if theirs is None or ours is None:
+            raise UserError(f"{source}: task data taxonomy_version {v!r} is not a version "
+                            "(expected X.Y.Z such as 1.0.0).")
         if theirs[0] != ours[0] or theirs > ours:
             raise UserError(
                 f"{source}: the export was labelled with taxonomy {v}, this checkout has "

@@ -24,15 +24,13 @@ from dataset_builder.annotate.release_source import (
     release_model_version,
     release_passages,
 )
+from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table, table_path
 from dataset_builder.validate import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
-# Tasks per import request. Label Studio pays a fixed cost per request: 10,000 tasks with
-# predictions import in about the time of one bare request at 2,000 a batch (~3 s each, so
-# progress still moves), and 20-40% slower at 500.
-BATCH_SIZE = 2000
+BATCH_SIZE = PUSH_BATCH_SIZE
 SPAN_FIELD = "spans"
 # Task data an annotator reads; every other key of task_data() is bookkeeping for the
 # pipeline and is hidden from the task list.

@@ -6,7 +6,7 @@ push the passages, annotate every task as three demo accounts (via ``completed_b
 and write ``sample_export.json`` in the CLI export shape (``completed_by`` with the account's
 email) so that ``faip annotate import`` can attribute the annotators.
 
-    python -m dataset_builder.annotate.sample --workdir work/sample-annotations
+    python tools/regenerate_sample_annotations.py --workdir work/sample-annotations
 
 runs collect + extract on the sample, starts a throwaway Label Studio, and rewrites the file.
 """
@@ -35,8 +35,13 @@ from dataset_builder.io import atomic_write_text
 LABELS_FILE = paths.SAMPLE_ANNOTATIONS / "labels.yaml"
 EXPORT_FILE = paths.SAMPLE_ANNOTATIONS / "sample_export.json"
 PROJECT = "FAIP sample"
-_FIELDS = ("ai_present", "persona", "traits", "stance", "outcome", "role_model", "evidence",
-           "skip_mentions", "extra_mentions", "notes")
+# Keys of labels.yaml besides the taxonomy's non-span fields: quotes marked as evidence
+# spans, the extractor mentions an annotator skips or adds, and free notes.
+_SPAN_KEYS = ("evidence", "skip_mentions", "extra_mentions", "notes")
+
+
+def _label_keys(tax: taxonomy.Taxonomy) -> tuple[str, ...]:
+    return (*tax.field_ids(("single", "multi", "rating")), *_SPAN_KEYS)
 # Per-annotator span habits (the `habits` table of labels.yaml): how each demo annotator
 # marks the extractor's AI mentions, so the three accounts' spans differ as real ones do.
 _HABITS = ("mention_determiner", "mention_max_repeats")
@@ -104,10 +109,11 @@ def load_label_table(path: Path = LABELS_FILE) -> tuple[dict[str, str], list[Ent
         base = item.get("all", {})
         per = {k: {**base, **item.get(k, {})} for k in annotators}
         for key, labels in per.items():
-            unknown = set(labels) - set(_FIELDS)
+            unknown = set(labels) - set(_label_keys(tax))
             if unknown:
                 raise UserError(f"{path}: passage #{i + 1} ({item['starts']!r}), annotator {key}:"
-                                f" unknown field(s) {sorted(unknown)}; allowed: {_FIELDS}")
+                                f" unknown field(s) {sorted(unknown)}; "
+                                f"allowed: {_label_keys(tax)}")
         entries.append(Entry(item["work"], _squash(item["starts"]), per))
     return annotators, entries
 
@@ -288,13 +294,3 @@ def regenerate(workdir: str | Path, ls_bin: str | None = None, out: Path = EXPOR
     finally:
         server.stop()
 
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", required=True, type=Path)
-    parser.add_argument("--ls-bin", default=None)
-    parser.add_argument("--out", type=Path, default=EXPORT_FILE)
-    args = parser.parse_args()
-    print(regenerate(args.workdir, args.ls_bin, args.out))

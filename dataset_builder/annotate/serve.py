@@ -23,10 +23,11 @@ from dataset_builder.annotate.release_source import (
     release_model_version,
     release_passages,
 )
+from dataset_builder.constants import SERVE_PROJECT
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
 
-DEFAULT_PROJECT = "Fictional AI Personas"
+DEFAULT_PROJECT = SERVE_PROJECT
 LOGIN_FILE = "login.json"
 RUNNING_FILE = "running.json"  # pid and URL of the server serve started
 

@@ -8,6 +8,7 @@ one adds a ``tombstone`` row. Re-pulling an unchanged project writes no file at 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -18,28 +19,27 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from dataset_builder.annotate.normalise import Rejected, content_fingerprint
+from dataset_builder import taxonomy
+from dataset_builder.annotate.normalise import Rejected, content_fingerprint, label_columns
 from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_parquet
+from dataset_builder.schemas import derived
 from dataset_builder.tables import live_annotations, read_annotations
 
 REJECTS = "rejects"
-_SPAN = pa.struct([("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                   ("text", pa.string())])
-# Explicit types: an all-empty list column must still be list<string>, not list<null>.
-ARROW_SCHEMA = pa.schema([
-    ("row_id", pa.string()), ("annotation_id", pa.string()), ("passage_id", pa.string()),
-    ("annotator", pa.string()), ("ai_present", pa.string()), ("ai_role", pa.string()),
-    ("persona", pa.string()),
-    ("traits", pa.list_(pa.string())), ("stance", pa.string()), ("outcome", pa.string()),
-    ("role_model", pa.int64()), ("spans", pa.list_(_SPAN)), ("notes", pa.string()),
-    ("lead_time", pa.float64()), ("created_at", pa.string()), ("updated_at", pa.string()),
-    ("taxonomy_version", pa.string()), ("guideline_version", pa.string()),
-    ("project", pa.string()), ("task_id", pa.int64()), ("supersedes", pa.string()),
-    ("tombstone", pa.bool_()), ("adjudication", pa.bool_()), ("pull_id", pa.string()),
-])
-COLUMNS = tuple(ARROW_SCHEMA.names)
+
+
+@functools.cache
+def arrow_schema() -> pa.Schema:
+    """The pull files' Arrow schema: the project taxonomy's annotations model, typed."""
+    from dataset_builder.schemas.annotations import annotation_schema
+
+    return derived.arrow_schema(annotation_schema(taxonomy.load()))
+
+
+def columns() -> tuple[str, ...]:
+    return tuple(arrow_schema().names)
 
 
 @dataclass(frozen=True)
@@ -83,16 +83,17 @@ def plan_rows(existing: pd.DataFrame | None, rows: list[dict[str, Any]], seen: s
     live: dict[str, Mapping[str, Any]] = {}
     if existing is not None and len(existing):
         # Through Arrow: plain Python lists and None come out (pandas gives numpy and NaN).
-        current = pa.Table.from_pandas(live_annotations(existing)[list(COLUMNS)],
-                                       schema=ARROW_SCHEMA, preserve_index=False)
+        current = pa.Table.from_pandas(live_annotations(existing)[list(columns())],
+                                       schema=arrow_schema(), preserve_index=False)
         for rec in current.to_pylist():
             live[rec["annotation_id"]] = rec
     counts = {"new": 0, "edited": 0, "deleted": 0, "unchanged": 0}
     out: list[dict[str, Any]] = []
+    content = label_columns()
     for row in rows:
-        fp = content_fingerprint(row)
+        fp = content_fingerprint(row, content)
         old = live.get(row["annotation_id"])
-        if old is not None and content_fingerprint(old) == fp:
+        if old is not None and content_fingerprint(old, content) == fp:
             counts["unchanged"] += 1
             continue
         supersedes = None if old is None else str(old["row_id"])
@@ -123,13 +124,22 @@ def new_pull_id(rows: Iterable[Mapping[str, Any]], rejected: Iterable[Rejected])
 
 
 def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows as a frame with the table's dtypes (the order of ``COLUMNS``)."""
-    table = pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows],
-                                 schema=ARROW_SCHEMA)
+    """Rows as a frame with the table's dtypes (the order of ``columns()``)."""
+    names = columns()
+    table = pa.Table.from_pylist([{c: r.get(c) for c in names} for r in rows],
+                                 schema=arrow_schema())
     df = table.to_pandas()
-    df["role_model"] = df["role_model"].astype("Int64")
-    df["task_id"] = df["task_id"].astype("Int64")
+    for name in _nullable_integers():  # Arrow gives float64 for an integer column with nulls
+        df[name] = df[name].astype("Int64")
     return df
+
+
+@functools.cache
+def _nullable_integers() -> tuple[str, ...]:
+    from dataset_builder.schemas.annotations import annotation_schema
+
+    columns = annotation_schema(taxonomy.load()).to_schema().columns
+    return tuple(name for name, column in columns.items() if str(column.dtype) == "Int64")
 
 
 def _reject_key(rec: Mapping[str, Any]) -> str:
@@ -176,7 +186,7 @@ def append_pull(directory: Path, rows: list[dict[str, Any]], rejected: list[Reje
             r["pull_id"] = pull_id
         frame = to_frame(planned)
         path = directory / f"{pull_id}.parquet"
-        table = pa.Table.from_pandas(frame, schema=ARROW_SCHEMA, preserve_index=False)
+        table = pa.Table.from_pandas(frame, schema=arrow_schema(), preserve_index=False)
         if key is not None:
             table = table.replace_schema_metadata(
                 {**(table.schema.metadata or {}), KEY_METADATA: key_id(key).encode()})

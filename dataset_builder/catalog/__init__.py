@@ -1,14 +1,21 @@
 """The curated catalogue of fictional AI characters (``data/characters.csv``) and its tools."""
 
-from dataset_builder.catalog.model import (
-    Name,
-    load_catalogue,
-    names_by_work,
-    names_for_work,
-    save_catalogue,
-    scoped_names,
-    validate_catalogue,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dataset_builder._lazy import exports
+
+if TYPE_CHECKING:
+    from dataset_builder.catalog.model import (
+        Name,
+        load_catalogue,
+        names_by_work,
+        names_for_work,
+        save_catalogue,
+        scoped_names,
+        validate_catalogue,
+    )
 
 __all__ = [
     "Name",
@@ -19,3 +26,4 @@ __all__ = [
     "scoped_names",
     "validate_catalogue",
 ]
+__getattr__, __dir__ = exports(__name__, dict.fromkeys(__all__, "model"))

@@ -42,7 +42,7 @@ import pandas as pd
 from dataset_builder.errors import UserError
 from dataset_builder.extract.detect import Name  # what the extractor searches for
 from dataset_builder.io import atomic_write_text
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.validate import Failure, validate_frame
 
 COLUMNS: tuple[str, ...] = (
@@ -104,7 +104,7 @@ class CatalogueFailure(Failure):
 
 
 def default_path() -> Path:
-    return project_file("data/characters.csv")
+    return Project.find().catalogue
 
 
 # --- reading and writing -------------------------------------------------------------------

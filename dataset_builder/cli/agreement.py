@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-_WORKDIR = click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-                        help="Work directory (reads WORKDIR/annotations/*.parquet).")
-_ANN_DIR = click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
-                        help="Folder of annotation pull files (default: WORKDIR/annotations).")
+from dataset_builder.cli.options import ANNOTATIONS_DIR as _ANN_DIR
+from dataset_builder.cli.options import WORKDIR as _WORKDIR
 
 
 @click.command()
@@ -57,20 +55,15 @@ def print_alpha_table(result: object) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from dataset_builder.agreement.alpha import SHORT_REASONS
-
-    def fmt(v: float | None) -> str:
-        return "—" if v is None else f"{v:.3f}"
+    from dataset_builder.agreement.report import ALPHA_COLUMNS, alpha_rows
 
     s = result.summary  # type: ignore[attr-defined]
     table = Table(title=f"Krippendorff's alpha — {s['passages_shared']} shared passages, "
                   f"{s['annotators']} annotators")
-    for col in ("field", "level", "alpha", "95% CI", "units", "pairable", "note"):
+    for col in ALPHA_COLUMNS:
         table.add_column(col, no_wrap=col != "note")
-    for name, f in result.fields.items():  # type: ignore[attr-defined]
-        ci = "—" if f.ci_low is None else f"[{fmt(f.ci_low)}, {fmt(f.ci_high)}]"
-        table.add_row(name, f.level, fmt(f.alpha), ci, str(f.units), str(f.pairable),
-                      SHORT_REASONS.get(f.reason or "", f.reason or ""))
+    for row in alpha_rows(result, short=True):  # type: ignore[arg-type]
+        table.add_row(*row)
     out = Console()
     # Pipes and CI logs default to 80 columns, too narrow for trait names and intervals.
     Console(width=max(out.width, 110)).print(table)

@@ -8,17 +8,18 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dataset_builder.cli.options import ANNOTATIONS_DIR as _ANN_DIR
+from dataset_builder.cli.options import WORKDIR as _WORKDIR
+from dataset_builder.cli.options import workdir
+from dataset_builder.constants import PUSH_BATCH_SIZE, SERVE_PROJECT
+
 if TYPE_CHECKING:
     from dataset_builder.annotate.release_source import Choice
 
-_WORKDIR = click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-                        help="Work directory holding passages.parquet and annotations/.")
 _URL = click.option("--url", required=True, envvar="LABEL_STUDIO_URL", show_envvar=True,
                     help="Label Studio server, e.g. http://127.0.0.1:8080.")
 _PROJECT = click.option("--project", required=True,
                         help="Label Studio project title (created by push if missing).")
-_ANN_DIR = click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
-                        help="Folder of pull files (default: WORKDIR/annotations).")
 
 
 _RELEASE = click.option(
@@ -65,7 +66,7 @@ def annotate() -> None:
 @_PROJECT
 @click.option("--annotators-per-task", default=3, show_default=True,
               help="How many annotators label each passage (the project's overlap).")
-@click.option("--batch-size", default=2000, show_default=True,  # annotate.push.BATCH_SIZE
+@click.option("--batch-size", default=PUSH_BATCH_SIZE, show_default=True,
               help="Tasks per import request.")
 @click.option("--adjudication", is_flag=True,
               help="Push the passages flagged needs_adjudication in labels.parquet to the "
@@ -139,8 +140,7 @@ def pull(workdir: Path, url: str, project: str, annotations_dir: Path | None,
 
 @annotate.command(name="import")
 @click.argument("export", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--workdir", "-w", type=click.Path(path_type=Path), default=None,
-              help="Work directory (rows go to WORKDIR/annotations).")
+@workdir(required=False)
 @_ANN_DIR
 @click.option("--project", default="import", show_default=True,
               help="Value of the rows' project column.")
@@ -161,13 +161,12 @@ def import_(export: Path, workdir: Path | None, annotations_dir: Path | None, pr
 
 
 @annotate.command()
-@click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-              help="Work directory; Label Studio's state goes to WORKDIR/label-studio.")
+@_WORKDIR
 @_RELEASE
 @click.option("--ls-bin", type=click.Path(path_type=Path), default=None,
               help="The label-studio executable (default: $LABEL_STUDIO_BIN, ./.venv-ls, PATH).")
 @click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default: a free one).")
-@click.option("--project", default="Fictional AI Personas", show_default=True)
+@click.option("--project", default=SERVE_PROJECT, show_default=True)
 @click.option("--limit", default=50, show_default=True, help="Passages to push (0 = all).")
 @_SPLIT
 @_SEED
@@ -186,7 +185,8 @@ def serve(workdir: Path, release: str | None, ls_bin: Path | None, port: int | N
     A volunteer needs only a release:
       faip annotate serve -w work/mine --release fictional-ai-personas/fictional-ai-personas@v1.0.0
     Passages with the fewest annotations come first. Export your work from the web page
-    (Export -> JSON) and check it with `faip annotate check`.
+    (Export -> JSON) and check it with `faip annotate check`. Label Studio's state goes to
+    WORKDIR/label-studio.
     """
     from dataset_builder.annotate import contributor
     from dataset_builder.annotate.serve import serve as serve_api

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from dataset_builder.cli.options import workdir
+from dataset_builder.constants import DEFAULT_DELAY
+
 
 @click.command()
 @click.option("--mirror", required=True, metavar="DIR_OR_URL",
@@ -15,13 +18,12 @@ import click
               help="The new release folder (must not exist, or be empty).")
 @click.option("--date", default=None, help="Release date YYYY-MM-DD (default: today); the "
               "same mirror, committed files and date give byte-identical files.")
-@click.option("--workdir", "-w", type=click.Path(path_type=Path), default=Path("work/corpus"),
-              show_default=True, help="Keeps every stage's output; a rerun resumes from it.")
+@workdir(default=Path("work/corpus"))
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes that clean books (local mirror) and extract passages.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
               show_default=True, help="Where extraction runs (ray: RAY_ADDRESS or local Ray).")
-@click.option("--delay", type=click.FloatRange(min=0), default=2.0, show_default=True,
+@click.option("--delay", type=click.FloatRange(min=0), default=DEFAULT_DELAY, show_default=True,
               help="Seconds between requests to an HTTP mirror.")
 @click.option("--definition", type=click.Path(path_type=Path), default=None,
               help="The corpus definition [default: data/selection.yaml].")
@@ -37,7 +39,8 @@ def build(mirror: str, out: Path, date: str | None, workdir: Path, workers: int,
     """Build the corpus: select the books of data/selection.yaml from the mirror's catalogue,
     collect, extract, aggregate data/annotations/, validate, split (splits/splits.csv),
     release into --out and verify. Writes data/works.csv (every book considered and its
-    outcome). Exits 1 if any book failed; nothing is released then."""
+    outcome). Exits 1 if any book failed; nothing is released then. WORKDIR keeps every
+    stage's output; a rerun resumes from it."""
     from rich.console import Console
     from rich.table import Table
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-_PATH_HELP = "Catalogue CSV (default: the project's data/characters.csv)."
+from dataset_builder.cli.options import CATALOGUE
 
 
 def _path(path: Path | None) -> Path:
@@ -26,35 +26,34 @@ def catalog() -> None:
 
 
 @catalog.command()
-@click.option("--path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_PATH_HELP)
-def check(path: Path | None) -> None:
+@CATALOGUE
+def check(catalogue: Path | None) -> None:
     """Validate the catalogue; print every failure (line, column, check, bad value).
 
     Exit status 1 when anything fails, 0 when the catalogue is valid.
     """
     from dataset_builder.catalog.model import load_catalogue, validate_catalogue
+    from dataset_builder.console import info
 
-    csv_path = _path(path)
+    csv_path = _path(catalogue)
     df = load_catalogue(csv_path)
     failures = validate_catalogue(df)
     if not failures:
         media = df["medium"].nunique()
-        click.echo(f"valid: {csv_path}: {len(df)} characters, {media} media, "
+        info(f"valid: {csv_path}: {len(df)} characters, {media} media, "
                    f"years {df['year'].min()}-{df['year'].max()}")
         return
     for failure in failures:
-        click.echo(str(failure))
-    click.echo(f"invalid: {csv_path}: {len(failures)} failure(s)", err=True)
+        info(str(failure))
+    info(f"invalid: {csv_path}: {len(failures)} failure(s)")
     sys.exit(1)
 
 
 @catalog.command("import-wikidata")
 @click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=_PATH_HELP)
+@CATALOGUE
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def import_wikidata_command(results: Path, path: Path | None, dry_run: bool) -> None:
+def import_wikidata_command(results: Path, catalogue: Path | None, dry_run: bool) -> None:
     """Merge Wikidata query RESULTS (a SPARQL JSON file) into the catalogue.
 
     \b
@@ -68,7 +67,7 @@ def import_wikidata_command(results: Path, path: Path | None, dry_run: bool) -> 
     """
     from dataset_builder.lock import directory_lock
 
-    csv_path = _path(path)
+    csv_path = _path(catalogue)
     with directory_lock(csv_path.parent, "catalog import-wikidata"):
         _import(results, csv_path, dry_run)
 
@@ -76,23 +75,24 @@ def import_wikidata_command(results: Path, path: Path | None, dry_run: bool) -> 
 def _import(results: Path, csv_path: Path, dry_run: bool) -> None:
     from dataset_builder.catalog.model import load_catalogue, save_catalogue
     from dataset_builder.catalog.wikidata import import_wikidata
+    from dataset_builder.console import info
 
     report = import_wikidata(load_catalogue(csv_path), results)
     for cid in report.added:
-        click.echo(f"added: {cid}")
+        info(f"added: {cid}")
     for match in report.matched:
         filled = " (QID filled in)" if match.qid_filled else ""
-        click.echo(f"matched: {match.character_id} = {match.qid} by {match.by}{filled}")
+        info(f"matched: {match.character_id} = {match.qid} by {match.by}{filled}")
     for conflict in report.conflicts:
-        click.echo(f"conflict: {conflict}")
+        info(f"conflict: {conflict}")
     for skip in report.skipped:
-        click.echo(f"skipped: {skip.qid} {skip.label!r}: {skip.reason}")
+        info(f"skipped: {skip.qid} {skip.label!r}: {skip.reason}")
     summary = (f"{len(report.added)} added, {len(report.matched)} matched, "
                f"{len(report.conflicts)} conflict(s), {len(report.skipped)} skipped")
     if dry_run:
-        click.echo(f"dry run: {summary}; {csv_path} not written")
+        info(f"dry run: {summary}; {csv_path} not written")
     elif report.changed:
         save_catalogue(report.catalogue, csv_path)
-        click.echo(f"wrote {csv_path}: {summary}")
+        info(f"wrote {csv_path}: {summary}")
     else:
-        click.echo(f"nothing to write: {summary}")
+        info(f"nothing to write: {summary}")

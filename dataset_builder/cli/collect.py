@@ -7,19 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dataset_builder.cli.options import WORKDIR
+from dataset_builder.constants import DEFAULT_DELAY, DEFAULT_MIRROR, LICENCES
 from dataset_builder.errors import UserError
 
 if TYPE_CHECKING:
     from dataset_builder.collect.works import CollectReport
 
-# Kept in sync with dataset_builder.collect.gutenberg (not imported here: `--help` stays fast).
-_DEFAULT_MIRROR = "https://aleph.gutenberg.org/"
-_LICENCES = ("public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "copyrighted", "unknown")
-
-_workdir = click.option(
-    "--workdir", "-w", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-    show_default=True, help="Work directory; works.parquet and texts/ are written here.",
-)
 
 
 def _finish(report: CollectReport) -> None:
@@ -52,19 +46,19 @@ def collect() -> None:
 
 @collect.command()
 @click.option(
-    "--mirror", default=_DEFAULT_MIRROR, show_default=True,
+    "--mirror", default=DEFAULT_MIRROR, show_default=True,
     help="A Gutenberg mirror: a local folder or an http(s) URL with Gutenberg's layout "
     "(cache/epub/<N>/pg<N>.txt, .rdf, cache/epub/feeds/pg_catalog.csv). The default is "
     "aleph.gutenberg.org, the mirror Gutenberg's robot policy points robots to.",
 )
-@_workdir
+@WORKDIR
 @click.option("--ids", help="Gutenberg ebook numbers, comma separated, e.g. 59112,486.")
 @click.option("--subject", "subjects", multiple=True,
               help="Catalogue subject; 'Robots' also matches 'Robots -- Fiction'. Repeatable.")
 @click.option("--bookshelf", "bookshelves", multiple=True,
               help="Catalogue bookshelf, e.g. 'Science Fiction'. Repeatable.")
 @click.option("--language", help="Only catalogue rows in this language, e.g. en.")
-@click.option("--delay", type=float, default=2.0, show_default=True,
+@click.option("--delay", type=float, default=DEFAULT_DELAY, show_default=True,
               help="Seconds between HTTP requests (be polite to the mirror).")
 @click.option("--retries", type=int, default=4, show_default=True,
               help="Retries per file on 429/5xx, resets and truncated downloads.")
@@ -104,13 +98,13 @@ def gutenberg(
 
 @collect.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--licence", required=True, type=click.Choice(_LICENCES),
+@click.option("--licence", required=True, type=click.Choice(LICENCES),
               help="Licence of these texts; only redistributable ones are released as text.")
 @click.option("--language", default="en", show_default=True,
               help="ISO 639 language code (EPUBs use their own dc:language).")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Processes that decode and clean files in parallel (same result).")
-@_workdir
+@WORKDIR
 def files(
     paths: tuple[Path, ...], licence: str, language: str, workers: int, workdir: Path
 ) -> None:
@@ -133,10 +127,10 @@ def files(
 @click.option("--title-column", help="Column with the title.")
 @click.option("--limit", type=int, help="Collect at most this many rows.")
 @click.option("--revision", help="Dataset revision (tag, branch or commit) on the Hub.")
-@click.option("--licence", default="unknown", show_default=True, type=click.Choice(_LICENCES),
+@click.option("--licence", default="unknown", show_default=True, type=click.Choice(LICENCES),
               help="Licence of the dataset's texts.")
 @click.option("--language", default="en", show_default=True, help="ISO 639 language code.")
-@_workdir
+@WORKDIR
 def hf(
     dataset: str, config: str | None, split: str, text_column: str, id_column: str | None,
     title_column: str | None, limit: int | None, revision: str | None, licence: str,

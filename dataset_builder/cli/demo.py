@@ -6,14 +6,16 @@ from pathlib import Path
 
 import click
 
+from dataset_builder.cli.options import workdir
+
 
 @click.command()
-@click.option("--workdir", "-w", type=click.Path(path_type=Path), default=Path("work/demo"),
-              show_default=True, help="Where the demo writes (replaced on every run).")
+@workdir(default=Path("work/demo"))
 @click.option("--date", default=None, help="Release date (YYYY-MM-DD; default: today).")
 def demo(workdir: Path, date: str | None) -> None:
     """Collect, extract, import the sample annotations, measure agreement, aggregate,
-    validate, split, release v1.0.0 and load every config back with `load_dataset`."""
+    validate, split, release v1.0.0 and load every config back with `load_dataset`.
+    The demo owns WORKDIR: it is replaced on every run (a folder it did not make is refused)."""
     from rich.console import Console
     from rich.table import Table
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from dataset_builder.cli.options import CATALOGUE, WORKDIR
+
 
 @click.command("extract")
-@click.option("--workdir", "-w", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Work directory with works.parquet and texts/ (written by `faip collect`).")
+@WORKDIR
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Processes (local executor) or CPUs (ray executor) to use.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
@@ -24,8 +25,7 @@ import click
               help="Target length of a passage: never grow a window beyond this many words.")
 @click.option("--min-score", default=0.5, show_default=True, type=click.FloatRange(0.0, 1.0),
               help="Drop passages scored below this (0..1; the score is kept for annotators).")
-@click.option("--catalogue", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="AI-character catalogue CSV [default: data/characters.csv].")
+@CATALOGUE
 @click.option("--drop-skipped", is_flag=True,
               help="Write the table even when a skipped work (missing or edited text) had "
                    "passages in it, dropping them (annotated ones too).")

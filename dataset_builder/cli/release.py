@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-_WORKDIR = click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-                        help="Work directory holding works, passages, labels, annotations.")
+from dataset_builder.cli.options import CATALOGUE
+from dataset_builder.cli.options import WORKDIR as _WORKDIR
+from dataset_builder.constants import DEFAULT_REPO_ID
+
 _SPLITS = click.option("--splits", "splits_path", type=click.Path(path_type=Path, dir_okay=False),
                        default=None,
                        help="Committed splits file (default: the project's splits/splits.csv).")
@@ -51,18 +53,17 @@ def split(workdir: Path, splits_path: Path | None, seed: int, ratios: str) -> No
               help="Release date (default: today, UTC); fix it to rebuild byte-identically.")
 @click.option("--previous", default="none", show_default=True, metavar="DIR|none",
               help="The previous release folder, for CHANGELOG.md and the version checks.")
-@click.option("--characters", "characters_csv", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Character catalogue CSV (default: data/characters.csv).")
+@CATALOGUE
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Card template (default: the project's DATASET_CARD.md).")
-@click.option("--repo-id", default="fictional-ai-personas/fictional-ai-personas",
-              show_default=True, help="Hub repository named in the card, CITATION.cff and "
-              "croissant.json (`faip publish` refuses another).")
+@click.option("--repo-id", default=DEFAULT_REPO_ID, show_default=True,
+              help="Hub repository named in the card, CITATION.cff and croissant.json "
+              "(`faip publish` refuses another).")
 @click.option("--doi", default=None, metavar="10.XXXX/...",
               help="The release's DOI, once the Hub has issued one: written into "
               "CITATION.cff's identifiers and the card's BibTeX.")
 def release(version: str, workdir: Path, out: Path, splits_path: Path | None, date: str | None,
-            previous: str, characters_csv: Path | None, template: Path | None,
+            previous: str, catalogue: Path | None, template: Path | None,
             repo_id: str, doi: str | None) -> None:
     """Build release VERSION (X.Y.Z) of WORKDIR into the new folder --out.
 
@@ -90,10 +91,10 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
     from dataset_builder.release.build import build_release, release_summary
 
     characters = None
-    if characters_csv is not None:
+    if catalogue is not None:
         from dataset_builder.catalog.model import load_catalogue
 
-        characters = load_catalogue(characters_csv)
+        characters = load_catalogue(catalogue)
     folder = build_release(version, workdir, out, splits_path=splits_path, date=date,
                            previous=previous, characters=characters, template=template,
                            repo_id=repo_id, doi=doi)

@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
-    from dataset_builder.taxonomy import Field, Taxonomy
-
-
-def taxonomy_dict(taxonomy: Taxonomy, field_id: str | None = None) -> dict[str, Any]:
-    """The taxonomy as plain data (what --format json/yaml prints), optionally one field only."""
-    fields = [taxonomy.field(field_id)] if field_id else list(taxonomy.fields)
-    return {
-        "name": taxonomy.name,
-        "version": taxonomy.version,
-        "fields": [_field_dict(f) for f in fields],
-    }
-
-
-def _field_dict(f: Field) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": f.id, "name": f.name, "kind": f.kind,
-                           "required": f.required, "definition": f.definition}
-    if f.kind == "rating":
-        out.update(min=f.min, max=f.max,
-                   levels=[{"value": v, "definition": d} for v, d in f.levels])
-    else:
-        out["choices"] = [
-            {"id": c.id, "name": c.name, "definition": c.definition}
-            | ({"alignment_relevant": c.alignment_relevant}
-               if c.alignment_relevant is not None else {})
-            for c in f.choices
-        ]
-    return out
+    from dataset_builder.taxonomy import Taxonomy
 
 
 def taxonomy_rows(taxonomy: Taxonomy, field_id: str | None = None) -> list[tuple[str, ...]]:
@@ -91,11 +65,11 @@ def taxonomy(field_id: str | None, fmt: str, path: Path | None, check_codebook: 
     elif fmt == "json":
         import json
 
-        click.echo(json.dumps(taxonomy_dict(tax, field_id), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(tax.as_dict(field_id), indent=2, ensure_ascii=False))
     else:
         import yaml
 
-        click.echo(yaml.safe_dump(taxonomy_dict(tax, field_id), sort_keys=False,
+        click.echo(yaml.safe_dump(tax.as_dict(field_id), sort_keys=False,
                                   allow_unicode=True, width=100), nl=False)
 
 

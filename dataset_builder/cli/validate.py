@@ -7,17 +7,19 @@ from pathlib import Path
 
 import click
 
+from dataset_builder.cli.options import ANNOTATIONS_DIR, CATALOGUE, WORKDIR
+
 
 @click.command()
-@click.option("--workdir", "-w", type=click.Path(path_type=Path), required=True,
-              help="Work directory holding works.parquet, passages.parquet, ...")
-@click.option("--annotations-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of annotation pull files (default: WORKDIR/annotations).")
-@click.option("--catalogue/--no-catalogue", default=True, show_default=True,
-              help="Also check the AI-character catalogue and the passages' links to it.")
+@WORKDIR
+@ANNOTATIONS_DIR
+@CATALOGUE
+@click.option("--no-catalogue", is_flag=True,
+              help="Do not check the catalogue and the passages' links to it.")
 @click.option("--max-rows", default=200, show_default=True,
               help="Print at most this many failures (the count is always complete).")
-def validate(workdir: Path, annotations_dir: Path | None, catalogue: bool, max_rows: int) -> None:
+def validate(workdir: Path, annotations_dir: Path | None, catalogue: Path | None,
+             no_catalogue: bool, max_rows: int) -> None:
     """Validate every table present in WORKDIR, lazily, and print ALL failures.
 
     Each failure names the table, the row id, the column, the check, the bad value and a hint.
@@ -29,10 +31,10 @@ def validate(workdir: Path, annotations_dir: Path | None, catalogue: bool, max_r
     from dataset_builder.validate import validate_workdir
 
     characters = None
-    if catalogue:
+    if not no_catalogue:
         from dataset_builder.catalog.model import load_catalogue
 
-        characters = load_catalogue()
+        characters = load_catalogue(catalogue)
     report = validate_workdir(workdir, annotations_dir, characters)
     counts = ", ".join(f"{name} {n:,}" for name, n in report.rows.items())
     if report.ok:

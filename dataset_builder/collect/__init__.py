@@ -6,27 +6,21 @@ and any text dataset on the Hugging Face Hub (``collect_hf``).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dataset_builder._lazy import exports
 
 if TYPE_CHECKING:
     from dataset_builder.collect.files import collect_files
-    from dataset_builder.collect.gutenberg import DEFAULT_MIRROR, collect_gutenberg
+    from dataset_builder.collect.gutenberg import collect_gutenberg
     from dataset_builder.collect.hf import collect_hf
     from dataset_builder.collect.works import CollectReport
-
-# Imported on first use: worker processes import this package for the light cleaning modules
-# and should not pay for pandas.
-_HOMES = {
-    "DEFAULT_MIRROR": "gutenberg", "CollectReport": "works", "collect_files": "files",
-    "collect_gutenberg": "gutenberg", "collect_hf": "hf",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
-
+    from dataset_builder.constants import DEFAULT_MIRROR
 
 __all__ = ["DEFAULT_MIRROR", "CollectReport", "collect_files", "collect_gutenberg", "collect_hf"]
+# Imported on first use: worker processes import this package for the light cleaning modules
+# and should not pay for pandas.
+__getattr__, __dir__ = exports(__name__, {
+    "DEFAULT_MIRROR": "gutenberg", "CollectReport": "works", "collect_files": "files",
+    "collect_gutenberg": "gutenberg", "collect_hf": "hf",
+})

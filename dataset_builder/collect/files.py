@@ -11,9 +11,9 @@ from typing import Any
 from dataset_builder import console
 from dataset_builder.collect.local import SUFFIXES, LocalText, read_all
 from dataset_builder.collect.works import CollectReport, WorkStore
+from dataset_builder.constants import LICENCES
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
-from dataset_builder.schemas._common import LICENCES
 
 _SLUG_RE = re.compile(r"[^a-z0-9._-]+")
 
@@ -52,7 +52,7 @@ def collect_files(
 ) -> CollectReport:
     """Collect each file (folders are searched for .txt/.md/.epub) into ``workdir``.
 
-    Every work gets ``licence`` (one of schemas._common.LICENCES). Gutenberg boilerplate is
+    Every work gets ``licence`` (one of constants.LICENCES). Gutenberg boilerplate is
     stripped if the file has it. A bad file is reported and the others are still collected.
     ``workers`` > 1 cleans the files in that many processes; the result is the same.
     """

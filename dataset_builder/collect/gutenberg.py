@@ -24,14 +24,10 @@ from dataset_builder.collect.clean import clean_bytes
 from dataset_builder.collect.header import HEAD_BYTES, HeaderRecord, parse_header
 from dataset_builder.collect.mirror import Mirror, open_mirror
 from dataset_builder.collect.works import CollectReport, WorkStore
+from dataset_builder.constants import DEFAULT_DELAY, DEFAULT_MIRROR
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
 
-# Gutenberg asks robots to harvest from a mirror, not www.gutenberg.org
-# (https://www.gutenberg.org/policy/robot_access.html); aleph.gutenberg.org is its own
-# rsync/HTTP mirror with the cache/epub/ layout.
-DEFAULT_MIRROR = "https://aleph.gutenberg.org/"
-DEFAULT_DELAY = 2.0  # seconds between requests, as in Gutenberg's `wget -w 2` advice
 CATALOG_PATH = "cache/epub/feeds/pg_catalog.csv"
 LANDING_URL = "https://www.gutenberg.org/ebooks/{n}"
 

@@ -11,9 +11,9 @@ from typing import Any
 from dataset_builder import console
 from dataset_builder.collect.clean import clean_str
 from dataset_builder.collect.works import CollectReport, WorkStore
+from dataset_builder.constants import LICENCES
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
-from dataset_builder.schemas._common import LICENCES
 
 _ID_UNSAFE_RE = re.compile(r"\s+")
 

@@ -12,9 +12,10 @@ import pandas as pd
 
 from dataset_builder import console
 from dataset_builder.collect.texts import StoredText, store_bytes, text_path
+from dataset_builder.constants import LICENCES
 from dataset_builder.errors import UserError
 from dataset_builder.io import sha256_bytes
-from dataset_builder.schemas._common import LICENCES, WORK_ID
+from dataset_builder.schemas._common import WORK_ID
 from dataset_builder.tables import table_path, write_table
 
 COLUMNS = (

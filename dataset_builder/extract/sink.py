@@ -21,26 +21,11 @@ import pyarrow.parquet as pq
 from dataset_builder.extract.dedup import Key, duplicate_links
 from dataset_builder.extract.steps import StepStats
 from dataset_builder.io import atomic_open
+from dataset_builder.schemas.derived import arrow_schema
 from dataset_builder.schemas.passages import PassageSchema
 from dataset_builder.tables import passage_id
 
-EVIDENCE = pa.struct([
-    ("term", pa.string()), ("kind", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-])
-SCHEMA = pa.schema([
-    ("passage_id", pa.string()),
-    ("work_id", pa.string()),
-    ("char_start", pa.int64()),
-    ("char_end", pa.int64()),
-    ("text", pa.string()),
-    ("text_sha256", pa.string()),
-    ("n_words", pa.int64()),
-    ("score", pa.float64()),
-    ("evidence", pa.list_(EVIDENCE)),
-    ("character_ids", pa.list_(pa.string())),
-    ("duplicate_of", pa.string()),
-    ("predicted_ai_role", pa.string()),
-])
+SCHEMA = arrow_schema(PassageSchema)
 _BATCH_ROWS = 8192  # rows validated and written at once: one pandera pass per 8k passages
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,15 +21,17 @@ import pyarrow.parquet as pq
 from datasets import Features
 
 from dataset_builder import codebook, taxonomy
+from dataset_builder.constants import DEFAULT_REPO_ID
 from dataset_builder.errors import UserError
 from dataset_builder.io import (
+    atomic_dir,
     atomic_open,
     atomic_write_bytes,
     atomic_write_json,
     atomic_write_text,
-    make_dir_temp,
 )
 from dataset_builder.lock import writes
+from dataset_builder.project import Project
 from dataset_builder.release import (
     card,
     changelog,
@@ -49,7 +49,6 @@ from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import ReleaseFrames, load_frames
 from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
 
-DEFAULT_REPO_ID = "fictional-ai-personas/fictional-ai-personas"
 # Shards stay below ~256 MB in memory and row groups near 32 MB, so streaming readers
 # (datasets' streaming mode, the Hub viewer) fetch bounded pieces.
 SHARD_BYTES = 256 << 20
@@ -136,6 +135,8 @@ def build_release(
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
     splits_file = Path(splits_path) if splits_path is not None else default_path()
+    if stamp_splits:
+        Project.find().check_writable(splits_file, "splits file", "--splits")
     prev_folder = None if previous in (None, "none", "") else Path(str(previous))
     prev_manifest = changelog.read_manifest(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
@@ -159,17 +160,9 @@ def build_release(
     worker = plots.FigureWorker()
     try:
         frames = load_frames(workdir, splits_file, characters)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
-        try:
+        with atomic_dir(out) as tmp:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker, doi)
-            if out.exists():
-                out.rmdir()
-            os.replace(tmp, out)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
     finally:
         worker.close()
     if stamp_splits:
@@ -319,7 +312,7 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     previous_text = ""
     if previous is not None and (previous / "CHANGELOG.md").exists():
         previous_text = (previous / "CHANGELOG.md").read_text(encoding="utf-8")
-    changes = changelog.diff(previous, folder, manifest)
+    changes = changelog.diff(previous, folder, manifest, tax.field_ids())
     atomic_write_text(folder / "CHANGELOG.md",
                       changelog.render(version, date, changes, previous_text))
 

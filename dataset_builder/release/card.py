@@ -17,7 +17,7 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.release.facts import Facts
 from dataset_builder.release.statements import hub_licence
 
@@ -28,7 +28,7 @@ TAGS = ["fiction", "artificial-intelligence", "personas", "ai-alignment", "liter
 
 
 def default_template() -> Path:
-    return project_file("DATASET_CARD.md")
+    return Project.find().card_template
 
 
 def render(template: str, context: Mapping[str, str], source: str = "DATASET_CARD.md") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,20 +11,18 @@ import pandas as pd
 import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 
 MANIFEST = "release.json"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
-LABEL_FIELDS = ("ai_present", "ai_role", "persona", "traits", "stance", "outcome",
-                "role_model")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:
-    match = _SEMVER.match(text)
-    if not match:
+    parsed = semver.parse(text)
+    if parsed is None:
         raise UserError(f"version {text!r} is not semantic versioning: expected X.Y.Z such as "
                         "1.0.0 (no 'v' prefix, no suffix).")
-    return (int(match[1]), int(match[2]), int(match[3]))
+    return parsed
 
 
 def read_manifest(folder: Path, what: str = "the folder") -> dict[str, Any]:
@@ -100,12 +97,15 @@ class Changes:
     moved: list[str] = field(default_factory=list)  # works whose split changed (refused)
 
 
-def _label_key(row: pd.Series) -> str:
+def _label_key(row: pd.Series, fields: tuple[str, ...]) -> str:
     return json.dumps([row[f] if not isinstance(row[f], float) or pd.notna(row[f]) else None
-                       for f in LABEL_FIELDS if f in row.index], default=list)
+                       for f in fields if f in row.index], default=list)
 
 
-def diff(previous: Path | None, current: Path, manifest: dict[str, Any]) -> Changes:
+def diff(previous: Path | None, current: Path, manifest: dict[str, Any],
+         fields: tuple[str, ...]) -> Changes:
+    """What changed since ``previous``; a passage's labels are compared over ``fields`` (the
+    label fields of this release's taxonomy)."""
     if previous is None:
         return Changes(previous_version=None)
     prev_manifest = read_manifest(previous)
@@ -122,8 +122,10 @@ def diff(previous: Path | None, current: Path, manifest: dict[str, Any]) -> Chan
                                    for w, s in zip(new[key], new["split"], strict=True)
                                    if w in before_split and before_split[w] != s)
         if config == "passages" and len(old) and len(new):
-            before = dict(zip(old[key], old.apply(_label_key, axis=1), strict=True))
-            after = dict(zip(new[key], new.apply(_label_key, axis=1), strict=True))
+            before = dict(zip(old[key], old.apply(_label_key, axis=1, args=(fields,)),
+                              strict=True))
+            after = dict(zip(new[key], new.apply(_label_key, axis=1, args=(fields,)),
+                             strict=True))
             changes.labels_changed = sum(1 for k in before.keys() & after.keys()
                                          if before[k] != after[k])
     old_tax, new_tax = prev_manifest.get("taxonomy_version"), manifest["taxonomy_version"]

@@ -12,14 +12,14 @@ from typing import Any
 import yaml
 
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 REQUIRED_KEYS = ("cff-version", "message", "title", "authors")
 DOI = re.compile(r"^10\.\d{4,9}(\.\d+)?/[A-Za-z0-9:/_;\-\.\(\)\[\]\\]+$")
 
 
 def load_cff(path: str | Path | None = None) -> dict[str, Any]:
-    p = Path(path) if path is not None else project_file("CITATION.cff")
+    p = Path(path) if path is not None else Project.find().citation
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dataset_builder.constants import REDISTRIBUTABLE
 from dataset_builder.release.frames import ReleaseFrames
-from dataset_builder.schemas._common import REDISTRIBUTABLE
 
 # Every work of the embedded sample mirror carries this subject (dataset_builder/sample/).
 SAMPLE_SUBJECT = "Sample texts -- Fictional AI Personas corpus"

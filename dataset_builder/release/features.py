@@ -1,4 +1,7 @@
-"""The Hugging Face features of every released config, declared once from the taxonomy.
+"""The Hugging Face features of every released config, derived from the tables' pandera models.
+
+A config is a selection (and join) of work-dir table columns; each column's released type is
+its model's (``schemas.derived``), label fields come from the taxonomy.
 
 Label fields become ``ClassLabel`` (names = taxonomy ids, in taxonomy order) so that a user
 gets ``features["persona"].int2str(i)`` for free; the features are written into each parquet
@@ -8,132 +11,111 @@ file's schema metadata, so the names survive any reader that goes through ``data
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from datasets import ClassLabel, Features, List, Value
 
+from dataset_builder.schemas import model as schema_model
+from dataset_builder.schemas.annotations import annotation_schema
+from dataset_builder.schemas.derived import CHOICES_OF, Type, column_types
+from dataset_builder.schemas.labels import label_schema
 from dataset_builder.taxonomy import Taxonomy
 
 CONFIGS: tuple[str, ...] = ("passages", "annotations", "works", "characters")
 DEFAULT_CONFIG = "passages"
-SINGLE_FIELDS: tuple[str, ...] = ("ai_present", "ai_role", "persona", "stance", "outcome")
 
 
-def _labels(tax: Taxonomy) -> dict[str, object]:
-    out: dict[str, object] = {f: ClassLabel(names=list(tax.ids(f))) for f in SINGLE_FIELDS}
-    out["traits"] = List(ClassLabel(names=list(tax.ids("traits"))))
+def _feature(kind: Type) -> Any:
+    """A type of the schemas' type language as a ``datasets`` feature."""
+    if isinstance(kind, list):
+        return List(_feature(kind[0]))
+    if isinstance(kind, dict):
+        return {name: _feature(sub) for name, sub in kind.items()}
+    return Value(kind)
+
+
+def _columns(table: str, tax: Taxonomy) -> dict[str, Any]:
+    """The released feature of every column of a work-dir table: its model's release type;
+    a label field's ids become ``ClassLabel`` names (in taxonomy order)."""
+    build = {"annotations": annotation_schema, "labels": label_schema}.get(table)
+    model = build(tax) if build else schema_model(table)
+    out = {name: _feature(kind) for name, kind in column_types(model, release=True).items()}
+    for f in tax.fields:
+        if f.id in out and f.kind == "single":
+            out[f.id] = ClassLabel(names=list(f.choice_ids))
+        elif f.id in out and f.kind == "multi":
+            out[f.id] = List(ClassLabel(names=list(f.choice_ids)))
+    for name, column in model.to_schema().columns.items():  # e.g. a predicted label
+        if CHOICES_OF in (column.metadata or {}):
+            out[name] = ClassLabel(names=list(tax.ids(column.metadata[CHOICES_OF])))
     return out
 
 
+def _pick(columns: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: columns[name] for name in names}
+
+
+# Columns a release computes (not a column of any work-dir table).
+_WITHHELD = {"text_withheld": Value("bool")}
+
+
 def passages_features(tax: Taxonomy) -> Features:
-    labels = _labels(tax)
+    """Passages joined with their work and their gold labels (soft labels: single-choice
+    fields first, then multi-choice, as published since 1.0.0)."""
+    passages, works, labels = (_columns(t, tax) for t in ("passages", "works", "labels"))
+    choice_fields = (*tax.field_ids("single"), *tax.field_ids("multi"))
     return Features({
-        "passage_id": Value("string"),
-        "work_id": Value("string"),
-        "work_title": Value("string"),
-        "authors": List(Value("string")),
-        "year": Value("int32"),
-        "licence": Value("string"),
-        "char_start": Value("int64"),
-        "char_end": Value("int64"),
-        "text": Value("string"),
-        "text_sha256": Value("string"),
-        "text_withheld": Value("bool"),
-        "n_words": Value("int32"),
-        "score": Value("float32"),
-        "evidence": List({"term": Value("string"), "kind": Value("string"),
-                          "start": Value("int32"), "end": Value("int32")}),
-        "character_ids": List(Value("string")),
-        "duplicate_of": Value("string"),
-        # The extractor's guess, a machine suggestion like score and evidence (not a label).
-        "predicted_ai_role": labels["ai_role"],
-        "ai_present": labels["ai_present"],
-        "ai_role": labels["ai_role"],
-        "persona": labels["persona"],
-        "traits": labels["traits"],
-        "stance": labels["stance"],
-        "outcome": labels["outcome"],
-        "role_model": Value("float32"),
-        **{f"{f}_soft": List(Value("float32")) for f in (*SINGLE_FIELDS, "traits")},
-        "n_annotators": Value("int32"),
-        "agreement": Value("float32"),
-        "needs_adjudication": Value("bool"),
-        "label_method": Value("string"),
-        "taxonomy_version": Value("string"),
+        **_pick(passages, "passage_id", "work_id"),
+        "work_title": works["title"],
+        **_pick(works, "authors", "year", "licence"),
+        **_pick(passages, "char_start", "char_end", "text", "text_sha256"),
+        **_WITHHELD,
+        **_pick(passages, "n_words", "score", "evidence", "character_ids", "duplicate_of",
+                "predicted_ai_role"),
+        **_pick(labels, *tax.field_ids(("single", "multi", "rating"))),
+        **_pick(labels, *(f"{f}_soft" for f in choice_fields)),
+        **_pick(labels, "n_annotators", "agreement", "needs_adjudication"),
+        "label_method": labels["method"],
+        "taxonomy_version": labels["taxonomy_version"],
     })
 
 
 def annotations_features(tax: Taxonomy) -> Features:
-    labels = _labels(tax)
+    """Every annotator's labels with the passage's work; no pull bookkeeping."""
+    annotations = _columns("annotations", tax)
     return Features({
-        "row_id": Value("string"),
-        "annotation_id": Value("string"),
-        "passage_id": Value("string"),
-        "work_id": Value("string"),
-        "annotator": Value("string"),
-        "ai_present": labels["ai_present"],
-        "ai_role": labels["ai_role"],
-        "persona": labels["persona"],
-        "traits": labels["traits"],
-        "stance": labels["stance"],
-        "outcome": labels["outcome"],
-        "role_model": Value("int8"),
-        "spans": List({"label": Value("string"), "start": Value("int32"),
-                       "end": Value("int32"), "text": Value("string")}),
-        "notes": Value("string"),
-        "lead_time": Value("float32"),
-        "created_at": Value("timestamp[us, tz=UTC]"),
-        "updated_at": Value("timestamp[us, tz=UTC]"),
-        "adjudication": Value("bool"),
-        "taxonomy_version": Value("string"),
-        "guideline_version": Value("string"),
+        **_pick(annotations, "row_id", "annotation_id", "passage_id"),
+        "work_id": _columns("passages", tax)["work_id"],
+        **_pick(annotations, "annotator", *tax.field_ids(), "notes", "lead_time",
+                "created_at", "updated_at", "adjudication", "taxonomy_version",
+                "guideline_version"),
     })
 
 
-def works_features() -> Features:
+def works_features(tax: Taxonomy) -> Features:
+    works = _columns("works", tax)
     return Features({
-        "work_id": Value("string"),
-        "source": Value("string"),
-        "title": Value("string"),
-        "authors": List(Value("string")),
-        "year": Value("int32"),
-        "language": Value("string"),
-        "subjects": List(Value("string")),
-        "source_url": Value("string"),
-        "licence": Value("string"),
-        "released": Value("string"),
-        "metadata_from": List(Value("string")),
-        "text_withheld": Value("bool"),
-        "sha256": Value("string"),
-        "n_chars": Value("int64"),
+        **_pick(works, "work_id", "source", "title", "authors", "year", "language", "subjects",
+                "source_url", "licence", "released", "metadata_from"),
+        **_WITHHELD,
+        **_pick(works, "sha256", "n_chars"),
         "split": Value("string"),
     })
 
 
-def characters_features() -> Features:
-    return Features({
-        "character_id": Value("string"),
-        "name": Value("string"),
-        "aliases": List(Value("string")),
-        "work_title": Value("string"),
-        "work_id": Value("string"),
-        "year": Value("int32"),
-        "medium": Value("string"),
-        "creator": Value("string"),
-        "embodiment": Value("string"),
-        "wikidata_qid": Value("string"),
-        "source_note": Value("string"),
-    })
+def characters_features(tax: Taxonomy) -> Features:
+    return Features(_columns("characters", tax))
 
 
 def features_of(config: str, tax: Taxonomy) -> Features:
     return {
         "passages": lambda: passages_features(tax),
         "annotations": lambda: annotations_features(tax),
-        "works": works_features,
-        "characters": characters_features,
+        "works": lambda: works_features(tax),
+        "characters": lambda: characters_features(tax),
     }[config]()
 
 

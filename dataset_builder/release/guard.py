@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dataset_builder.constants import REDISTRIBUTABLE
 from dataset_builder.errors import UserError
 from dataset_builder.release import scan
-from dataset_builder.schemas._common import REDISTRIBUTABLE
 
 LOCAL_ONLY = "LOCAL_ONLY.md"
 LOCAL_ONLY_TEXT = """# Local copy: do not publish

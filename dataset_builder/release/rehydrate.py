@@ -13,7 +13,6 @@ The release folder itself is never changed: the result is a NEW folder, marked l
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.collect.texts import text_path
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_text, make_dir_temp, sha256_text
+from dataset_builder.io import atomic_dir, atomic_open, atomic_write_text, sha256_text
 from dataset_builder.lock import writes
 from dataset_builder.release import checksums
 from dataset_builder.release.guard import LOCAL_ONLY, LOCAL_ONLY_TEXT
@@ -109,19 +108,12 @@ def rehydrate(folder: str | Path, source: str | Path,
                         "folder itself is never changed.")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise UserError(f"{target}: already exists and is not empty; pass a new --out folder.")
-    tmp = make_dir_temp(f".{target.name}.partial-", target.parent)
-    try:
+    with atomic_dir(target) as tmp:
         shutil.copytree(root, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
         report = _restore(tmp, source)
         atomic_write_text(tmp / LOCAL_ONLY, LOCAL_ONLY_TEXT)
         if (tmp / checksums.NAME).exists():
             checksums.write(tmp)  # the copy is self-consistent: `faip verify` works on it
-        if target.exists():
-            target.rmdir()
-        os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     report.out = target
     return report
 

@@ -12,26 +12,25 @@ import csv
 import hashlib
 import io
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder import semver
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 COLUMNS: tuple[str, ...] = ("work_id", "split", "version")
 UNRELEASED = "unreleased"
 UNLABELED = "(unlabeled)"
-_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
 def default_path() -> Path:
-    return project_file("splits/splits.csv")
+    return Project.find().splits
 
 
 def parse_ratios(text: str) -> tuple[float, float, float]:
@@ -80,7 +79,7 @@ def read_splits(path: str | Path) -> pd.DataFrame:
         work_id, split, version = (cell.strip() for cell in row)
         if split not in SPLITS:
             problems.append(f"line {line_no}: split {split!r} is not one of {', '.join(SPLITS)}")
-        if version != UNRELEASED and not _SEMVER.match(version):
+        if version != UNRELEASED and not semver.is_semver(version):
             problems.append(f"line {line_no}: version {version!r} is not X.Y.Z or {UNRELEASED}")
         if work_id in seen:
             problems.append(f"line {line_no}: work {work_id!r} already assigned on line "
@@ -175,6 +174,8 @@ def assign_splits(workdir: str | Path, splits_path: str | Path | None = None, se
 
     root = Path(workdir)
     path = Path(splits_path) if splits_path is not None else default_path()
+    if write:
+        Project.find().check_writable(path, "splits file", "--splits")
     tables = read_valid(root, ("works", "passages"), f"{path} was not written",
                         optional=("labels",))
     strata = dominant_persona(tables["passages"], tables.get("labels"),

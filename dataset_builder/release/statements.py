@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from datasets import ClassLabel, Features, List
 
+from dataset_builder.constants import REDISTRIBUTABLE
 from dataset_builder.release import fields
 from dataset_builder.release.facts import PUBLIC_DOMAIN_YEAR, Facts
 from dataset_builder.release.frames import ReleaseFrames
-from dataset_builder.schemas._common import REDISTRIBUTABLE
 from dataset_builder.taxonomy import Taxonomy
 
 CONTRIBUTE = ("To contribute labels, follow CONTRIBUTING.md in the project's repository "

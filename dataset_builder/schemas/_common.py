@@ -12,19 +12,16 @@ import pyarrow.compute as pc
 from pandera import dtypes
 from pandera.engines import pandas_engine
 
+from dataset_builder import semver
+
 WORK_ID = r"^(gutenberg:[0-9]+|local:[a-z0-9][a-z0-9._-]*|hf:[^\s]+)$"
 PASSAGE_ID = r"^p_[0-9a-f]{16}$"
 ANNOTATOR_ID = r"^ann_[0-9a-f]{12}$"
 ROW_ID = r"^r_[0-9a-f]{16}$"
 SHA256 = r"^[0-9a-f]{64}$"
-SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$"
+SEMVER = semver.PATTERN
 ISO_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 
-# Licences a work can carry; the release publishes text only for the redistributable ones.
-LICENCES = (
-    "public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0", "copyrighted", "unknown",
-)
-REDISTRIBUTABLE = frozenset({"public-domain-us", "cc0-1.0", "cc-by-4.0", "cc-by-sa-4.0"})
 SOURCES = ("gutenberg", "local", "hf")
 
 

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 from pandera.typing.pandas import DataFrame, Series
 
 from dataset_builder.schemas._common import WORK_ID, ListCells, is_list_of_str
+from dataset_builder.schemas.derived import ITEMS, RELEASE
 
 # Controlled vocabularies; extend them here (and in the annotation guide) before using a new value.
 MEDIA: tuple[str, ...] = (
@@ -85,10 +86,10 @@ class CharacterSchema(pa.DataFrameModel):
     character_id: Series[str] = pa.Field(unique=True, str_matches=CHARACTER_ID)
     name: Series[str] = pa.Field(str_matches=r"\S")
     # list[str]; in the CSV the aliases of one row are joined with "|".
-    aliases: Series[ListCells]
+    aliases: Series[ListCells] = pa.Field(metadata={ITEMS: "string"})
     work_title: Series[str] = pa.Field(str_matches=r"\S")
     work_id: Series[str] = pa.Field(nullable=True, str_matches=WORK_ID)
-    year: Series[int]
+    year: Series[int] = pa.Field(metadata={RELEASE: "int32"})
     medium: Series[str] = pa.Field(isin=MEDIA)
     creator: Series[str] = pa.Field(nullable=True)
     embodiment: Series[str] = pa.Field(isin=EMBODIMENTS)

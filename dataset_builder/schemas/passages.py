@@ -18,6 +18,7 @@ from dataset_builder.schemas._common import (
     is_list_of_str,
     offsets_ok,
 )
+from dataset_builder.schemas.derived import CHOICES_OF, ITEMS, RELEASE
 
 _TAX = taxonomy.load()
 
@@ -33,16 +34,18 @@ class PassageSchema(pa.DataFrameModel):
     # Null when the work's licence does not allow the text to be published (see text_sha256).
     text: Series[str] = pa.Field(nullable=True)
     text_sha256: Series[str] = pa.Field(str_matches=SHA256)
-    n_words: Series[int] = pa.Field(ge=0)
-    score: Series[float] = pa.Field(ge=0.0, le=1.0)
-    evidence: Series[ListCells]
-    character_ids: Series[ListCells]
+    n_words: Series[int] = pa.Field(ge=0, metadata={RELEASE: "int32"})
+    score: Series[float] = pa.Field(ge=0.0, le=1.0, metadata={RELEASE: "float32"})
+    evidence: Series[ListCells] = pa.Field(metadata={
+        ITEMS: {"term": "string", "kind": "string", "start": "int64", "end": "int64"},
+        RELEASE: [{"term": "string", "kind": "string", "start": "int32", "end": "int32"}]})
+    character_ids: Series[ListCells] = pa.Field(metadata={ITEMS: "string"})
     duplicate_of: Series[str] = pa.Field(nullable=True, str_matches=PASSAGE_ID)
     # The extractor's guess of the AI's role, a machine suggestion like score and evidence
     # (annotators see it pre-filled; their label is ``ai_role``). Absent from tables written
     # before taxonomy 1.1.0.
     predicted_ai_role: Optional[Series[str]] = pa.Field(  # noqa: UP045 (pandera needs it)
-        nullable=True, isin=_TAX.ids("ai_role"))
+        nullable=True, isin=_TAX.ids("ai_role"), metadata={CHOICES_OF: "ai_role"})
 
     @pa.dataframe_check(name="char_start < char_end")
     def _ordered(cls, df: DataFrame) -> Series[bool]:
