@@ -136,6 +136,11 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     ("The robot stood in the cellar. The robot had been there for years.", "character"),
     ("She crossed the square past a robot and went into the bank.", "discussed"),
     ("People in the town had never trusted robots. Robots took their work.", "discussed"),
+    # a deed right after the AI is named puts it on stage
+    ("Then the android turned and seized the guard by the arm.", "character"),
+    # named again and again without acting: talked about, not on stage
+    ("They argued about the robot all night. The robot was in a museum now, and nobody "
+     "had seen the robot since spring.", "discussed"),
 ])
 def test_the_extractor_predicts_a_role(text: str, role: str) -> None:
     hits = [h for h in Matcher().find(text, "local:x") if not h.negative]

@@ -440,6 +440,15 @@ def acts(text: str, hit: Hit) -> bool:
     )
 
 
+def performs(text: str, hit: Hit) -> bool:
+    """Whether the hit does something on stage right after it is named ("the robot turned
+    and seized him"): with :func:`acts`, what makes it a character of the passage."""
+    if hit.kind == LEXICON and hit.term.lower() in lx.PLURAL_TERMS and not lx.GROUP_BEFORE.search(
+            text, max(0, hit.start - 30), hit.start):
+        return False
+    return lx.ACTION_AFTER.match(text, hit.end, hit.end + 40) is not None
+
+
 _SENTENCE_END = re.compile(r"[.!?:;\"“”'‘’_(\[-]\s*$")
 _ARTICLE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 

@@ -168,6 +168,32 @@ MIND_DENIED = re.compile(
     re.IGNORECASE,
 )
 
+# Deeds of a body on stage ("the robot turned", "the android seized him"): not agency for the
+# score (a remote-run machine also moves), but what makes an AI a ``character`` in the
+# passage rather than ``discussed`` (see score.predict_role).
+ACTION_VERBS = (
+    "walked|moved|turned|took|lifted|raised|rolled|came|went|stood|looked|opened|stopped|"
+    "nodded|reached|stepped|seized|grabbed|picked|pushed|pulled|held|handed|gave|brought|"
+    "carried|ran|began|started|tried|watched|saw|heard|waited|paused|hesitated|obeyed|bowed|"
+    "entered|left|followed|led|put|fired|shot|attacked|killed|fought|struck|swung|whirred|"
+    "clanked|clicked|buzzed|hummed|glided|strode|marched|returned|appeared|told|repeated|"
+    "leaped|jumped|bent|sat|rose|lowered|pointed|grasped|caught|dropped|threw|hurried|"
+    "rushed|advanced|retreated|halted|spun|swiveled|swivelled|wheeled|clattered|lumbered|"
+    "approached|emerged|stared|glanced|gazed|sensed|noticed|grinned|shook|beckoned|"
+    "motioned|gestured|saluted"
+)
+# One adverb may come between ("the robot slowly turned"); a conjunction may not: in "past a
+# robot and went in" someone else went.
+ACTION_AFTER = re.compile(
+    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b", re.IGNORECASE
+)
+# Plural terms act on stage only as a definite group ("the robots seized him"); a bare plural
+# is the kind in general ("robots took their work").
+GROUP_BEFORE = re.compile(
+    r"\b(?:the|these|those|its|his|her|their|our|two|three|four|five|both)\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+
 # What any calculating machine does: agency for a robot, not for a computer.
 TOOL_VERBS = re.compile(r"(?:calculated|computed)$", re.IGNORECASE)
 AGENCY_AFTER = re.compile(
