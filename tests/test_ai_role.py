@@ -138,6 +138,12 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     ("People in the town had never trusted robots. Robots took their work.", "discussed"),
     # a deed right after the AI is named puts it on stage
     ("Then the android turned and seized the guard by the arm.", "character"),
+    # any deed in the past tense after "the robot", or its body on stage
+    ("The robot crashed through the trees behind him.", "character"),
+    ("He could not forget the robot's voice in the dark.", "character"),
+    # a participle naming it, a passive, or an indefinite robot is no deed of its own
+    ("It was the story of a robot named Jerry, in a museum now.", "discussed"),
+    ("In the fable, the robot pushed by the boys ends in the lake.", "discussed"),
     # named again and again without acting: talked about, not on stage
     ("They argued about the robot all night. The robot was in a museum now, and nobody "
      "had seen the robot since spring.", "discussed"),

@@ -442,11 +442,19 @@ def acts(text: str, hit: Hit) -> bool:
 
 def performs(text: str, hit: Hit) -> bool:
     """Whether the hit does something on stage right after it is named ("the robot turned
-    and seized him"): with :func:`acts`, what makes it a character of the passage."""
+    and seized him", "the robot crashed on") or its body is there ("the robot's voice"):
+    with :func:`acts`, what makes it a character of the passage."""
     if hit.kind == LEXICON and hit.term.lower() in lx.PLURAL_TERMS and not lx.GROUP_BEFORE.search(
             text, max(0, hit.start - 30), hit.start):
         return False
-    return lx.ACTION_AFTER.match(text, hit.end, hit.end + 40) is not None
+    if lx.ACTION_AFTER.match(text, hit.end, hit.end + 40) or lx.BODY_AFTER.match(
+            text, hit.end, hit.end + 40):
+        return True
+    # Any verb in the past tense, but only after "the robot" or a name: "a robot crashed" is
+    # as often a hypothetical or a kind.
+    return (hit.kind != LEXICON or bool(lx.DEFINITE_BEFORE.search(
+        text, max(0, hit.start - 25), hit.start))) and bool(lx.DEED_AFTER.match(
+            text, hit.end, hit.end + 40))
 
 
 _SENTENCE_END = re.compile(r"[.!?:;\"“”'‘’_(\[-]\s*$")

@@ -183,9 +183,26 @@ ACTION_VERBS = (
     "motioned|gestured|saluted"
 )
 # One adverb may come between ("the robot slowly turned"); a conjunction may not: in "past a
-# robot and went in" someone else went.
+# robot and went in" someone else went; nor may a passive follow ("pushed by the boys").
 ACTION_AFTER = re.compile(
-    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b", re.IGNORECASE
+    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b(?!\s+by\b)",
+    re.IGNORECASE,
+)
+# "The robot" (or a name) followed by a verb in the past tense is the subject of a deed ("the
+# robot crashed on", "Tik-Tok marched"); not a participle naming it ("the robot named Jerry",
+# "a robot armed with") nor a passive ("the robot pushed by the boys").
+DEED_AFTER = re.compile(
+    r"\s+(?:\w+ly\s+)?(?!(?:named|called|needed|used|owned|based|controlled|operated|powered|"
+    r"equipped|armed|designed|programm?ed|shaped|intended|supposed|built|made)\b)"
+    r"(?:[a-z]+ed|ran|rose|stood|took|came|went|fell|struck|shook|spun|swung|held|led|left|saw|"
+    r"heard|felt|knew)\b(?!\s+(?:by|with|from|to|in|for|as|on|of)\b)"
+)
+DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+# The AI's body on stage: "the robot's voice", "the android's eyes".
+BODY_AFTER = re.compile(
+    r"(?:'s|’s)\s+(?:\w+\s+)?(?:voice|eyes?|eye-?plates?|arms?|hands?|head|face|fingers?|body|"
+    r"legs?|feet|lenses|tentacles?|claws?|treads|grip|gaze)\b",
+    re.IGNORECASE,
 )
 # Plural terms act on stage only as a definite group ("the robots seized him"); a bare plural
 # is the kind in general ("robots took their work").
