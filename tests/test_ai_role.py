@@ -141,6 +141,9 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     # any deed in the past tense after "the robot", or its body on stage
     ("The robot crashed through the trees behind him.", "character"),
     ("He could not forget the robot's voice in the dark.", "character"),
+    # the next sentence goes on with it as "It", or it speaks of itself
+    ("For a while the robot was silent. It raised one arm toward the hills.", "character"),
+    ('"Do not fear me. I am only a robot."', "character"),
     # a participle naming it, a passive, or an indefinite robot is no deed of its own
     ("It was the story of a robot named Jerry, in a museum now.", "discussed"),
     ("In the fable, the robot pushed by the boys ends in the lake.", "discussed"),

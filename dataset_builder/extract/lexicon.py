@@ -198,6 +198,19 @@ DEED_AFTER = re.compile(
     r"heard|felt|knew)\b(?!\s+(?:by|with|from|to|in|for|as|on|of)\b)"
 )
 DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+# The next sentence goes on with the AI as its subject: "The robot stopped at the door. It
+# turned ...". Only after "the robot" or a name (see detect.performs), within one sentence.
+PRONOUN_DEED_AFTER = re.compile(
+    r"[^.!?]{0,60}[.!?][\"”’]?\s+(?:It|He|She)\s+(?:\w+ly\s+)?(?:[a-z]+ed|ran|rose|stood|took|came|"
+    r"went|fell|struck|shook|spun|swung|held|led|left|saw|heard|felt|knew|said|asked)\b"
+    r"(?!\s+by\b)"
+)
+# The AI speaks of itself: "I am a robot", "we androids".
+SELF_BEFORE = re.compile(
+    r"\b(?:I\s+am|I'm|I’m|we\s+are|we're|we’re|am\s+I|are\s+we)\s+(?:not\s+)?"
+    r"(?:only\s+|just\s+|a\s+|an\s+|the\s+|no\s+)*(?:[\w-]+\s+)?$|\b(?:we|us)\s+$",
+    re.IGNORECASE,
+)
 # The AI's body on stage: "the robot's voice", "the android's eyes".
 BODY_AFTER = re.compile(
     r"(?:'s|’s)\s+(?:\w+\s+)?(?:voice|eyes?|eye-?plates?|arms?|hands?|head|face|fingers?|body|"
