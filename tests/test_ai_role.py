@@ -144,6 +144,7 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     # the next sentence goes on with it as "It", or it speaks of itself
     ("For a while the robot was silent. It raised one arm toward the hills.", "character"),
     ('"Do not fear me. I am only a robot."', "character"),
+    ('"We robots do not sleep," it told them.', "character"),
     # a participle naming it, a passive, or an indefinite robot is no deed of its own
     ("It was the story of a robot named Jerry, in a museum now.", "discussed"),
     ("In the fable, the robot pushed by the boys ends in the lake.", "discussed"),

@@ -44,7 +44,8 @@ def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
     """The extractor's guess of ``ai_role`` for a kept window from its clean hits.
 
     The codebook's test: an AI that acts here (speaks, thinks, decides: :func:`acts`; or does
-    something right after it is named: :func:`performs`) is a ``character``; otherwise it is
+    something on stage, goes on as the next sentence's subject or speaks of itself:
+    :func:`performs`) is a ``character``; otherwise it is
     ``discussed``. Mentions alone, even many, do not make a character: on the development
     labels of benchmarks/shelf_labels.tsv, passages that name one AI again and again without
     its acting are as often talk about it. ``background`` is rare there and not predicted.
