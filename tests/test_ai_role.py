@@ -145,6 +145,9 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     ("For a while the robot was silent. It raised one arm toward the hills.", "character"),
     ('"Do not fear me. I am only a robot."', "character"),
     ('"We robots do not sleep," it told them.', "character"),
+    # a deed told of afterwards, or "that" as a conjunction before a robot named in general
+    ("Years ago the robot had said that the war would end.", "discussed"),
+    ("They feel that no robot crashed the ship.", "discussed"),
     # a participle naming it, a passive, or an indefinite robot is no deed of its own
     ("It was the story of a robot named Jerry, in a museum now.", "discussed"),
     ("In the fable, the robot pushed by the boys ends in the lake.", "discussed"),

@@ -183,9 +183,10 @@ ACTION_VERBS = (
     "motioned|gestured|saluted"
 )
 # One adverb may come between ("the robot slowly turned"); a conjunction may not: in "past a
-# robot and went in" someone else went; nor may a passive follow ("pushed by the boys").
+# robot and went in" someone else went; nor may a passive follow ("pushed by the boys"); "the
+# robot had left" is a deed recounted, not done here.
 ACTION_AFTER = re.compile(
-    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b(?!\s+by\b)",
+    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor|had)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b(?!\s+by\b)",
     re.IGNORECASE,
 )
 # "The robot" (or a name) followed by a verb in the past tense is the subject of a deed ("the
@@ -197,7 +198,10 @@ DEED_AFTER = re.compile(
     r"(?:[a-z]+ed|ran|rose|stood|took|came|went|fell|struck|shook|spun|swung|held|led|left|saw|"
     r"heard|felt|knew)\b(?!\s+(?:by|with|from|to|in|for|as|on|of)\b)"
 )
-DEFINITE_BEFORE = re.compile(r"\b(?:the|this|that)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
+# "that" may also be a conjunction: "feel that no computer" names no particular one.
+DEFINITE_BEFORE = re.compile(
+    r"\b(?:the|this|that)\s+(?:(?!(?:no|any|every|each|a|an)\b)[\w-]+\s+)?$", re.IGNORECASE
+)
 # The next sentence goes on with the AI as its subject: "The robot stopped at the door. It
 # turned ...". Only after "the robot" or a name (see detect.performs), within one sentence.
 PRONOUN_DEED_AFTER = re.compile(
@@ -221,6 +225,13 @@ BODY_AFTER = re.compile(
 # is the kind in general ("robots took their work").
 GROUP_BEFORE = re.compile(
     r"\b(?:the|these|those|its|his|her|their|our|two|three|four|five|both)\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+
+# A deed in the past perfect right after the AI ("the robot had said", "Lex had added"): told
+# of afterwards, so the AI is ``discussed`` rather than a character of the passage.
+RECOUNTED_AFTER = re.compile(
+    r"[\w'’-]*\s+(?:\w+\s+)?had\s+(?:\w+ly\s+)?(?:\w+ed|said|thought|known|told|spoken)\b",
     re.IGNORECASE,
 )
 

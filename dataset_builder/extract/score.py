@@ -17,6 +17,7 @@ from dataset_builder.extract.lexicon import (
     MIND_CUES,
     MIND_DENIED,
     MIND_REACH,
+    RECOUNTED_AFTER,
 )
 
 _PER_EXTRA_HIT = 0.06
@@ -50,9 +51,14 @@ def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
     labels of benchmarks/shelf_labels.tsv, passages that name one AI again and again without
     its acting are as often talk about it. ``background`` is rare there and not predicted.
     """
-    if any(acts(text, h) or performs(text, h) for h in clean):
+    if any((acts(text, h) and not _recounted(text, h)) or performs(text, h) for h in clean):
         return "character"
     return "discussed"
+
+
+def _recounted(text: str, hit: Hit) -> bool:
+    """ "The robot had said ...": speech or thought told of afterwards, not done here."""
+    return RECOUNTED_AFTER.match(text, hit.end, hit.end + 40) is not None
 
 
 def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
