@@ -54,6 +54,15 @@ def atomic_open(
         raise
 
 
+def make_dir_temp(prefix: str, parent: Path) -> Path:
+    """A new hidden folder in ``parent`` to build a result in before renaming it into place,
+    with the permissions of a normal mkdir (``tempfile.mkdtemp`` makes it owner-only, and a
+    release folder would keep mode 0700 after the rename)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(folder, 0o777 & ~_umask())
+    return folder
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, durable: bool = True) -> None:
     with atomic_open(path, "wb", durable) as handle:
         handle.write(data)

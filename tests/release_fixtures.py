@@ -51,7 +51,7 @@ def works(n_works: int) -> pd.DataFrame:
         text = story(i)
         rows.append({
             "work_id": work_id(i), "source": "gutenberg", "title": f"Story {i}",
-            "authors": [f"Author {i % 5}"], "year": 1880 + 7 * i, "language": "en",
+            "authors": [f"Author {i % 5}"], "year": 1880 + (7 * i) % 220, "language": "en",
             "subjects": ["Robots -- Fiction"],
             "source_url": f"file:///mirror/cache/epub/{990100 + i}/pg{990100 + i}.txt",
             "licence": "copyrighted" if i == 1 else "public-domain-us",

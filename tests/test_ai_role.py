@@ -166,6 +166,6 @@ def test_the_prediction_is_pre_filled_for_annotators() -> None:
                            "predicted_ai_role": "character"})
     by_name = {r["from_name"]: r["value"] for r in pred["result"]}
     assert by_name["ai_role"] == {"choices": ["character"]}
-    assert by_name["ai_present"] == {"choices": ["present"]}
+    assert "ai_present" not in by_name  # the gate is the annotator's to answer
     old = pre_annotation({"text": text, "evidence": [], "score": 0.8})  # table before 1.1.0
     assert "ai_role" not in {r["from_name"] for r in old["result"]}

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from dataset_builder.agreement.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
 from dataset_builder.annotate.pull import pull
@@ -191,8 +192,10 @@ def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> Non
                                          result=_labels(["schemer", "companion"][j], 2 + j))
     pull(work, ls.url, "Adjudicated")
     flagged = passages.iloc[0]["passage_id"]
-    pd.DataFrame({"passage_id": passages["passage_id"],
-                  "needs_adjudication": [True, False]}).to_parquet(work / "labels.parquet")
+    # A real labels table (push reads it through its schema), with one passage flagged.
+    labels, _ = aggregate_workdir(work)
+    labels["needs_adjudication"] = labels["passage_id"] == flagged
+    write_table(work, "labels", labels)
     out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
                                     "--project", "Adjudicated", "--adjudication"])
     assert out.exit_code == 0, out.output

@@ -201,8 +201,16 @@ def test_withheld_texts_and_rehydration_from_a_work_dir(tmp_path: Path) -> None:
     withheld = table[table["work_id"] == rf.work_id(1)]
     assert withheld["text"].isna().all() and withheld["text_withheld"].all()
     assert withheld["text_sha256"].str.len().eq(64).all()
+    before = (rel / "CHECKSUMS").read_bytes()
     report = rehydrate(rel, tmp_path / "w")
     assert (report.restored, report.mismatched, report.missing_works) == (len(withheld), [], [])
+    # A new, local-only folder; the release itself is unchanged.
+    assert checksums.mismatches(rel) == [] and (rel / "CHECKSUMS").read_bytes() == before
+    assert pq.read_table(shard).to_pandas()["text"].isna().sum() == len(withheld)
+    local = report.out
+    assert local == tmp_path / f"{rel.name}-local" and (local / "LOCAL_ONLY.md").exists()
+    shard = local / shard.relative_to(rel)
+    rel = local
     restored = pq.read_table(shard).to_pandas()
     expected = rf.passages(24).set_index("passage_id")["text"]
     got = restored.set_index("passage_id")["text"]
@@ -233,6 +241,7 @@ def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
         assert all((s["text"] is None) == (row["work_id"] in hidden) for s in row["spans"])
     # Rehydration cuts them again from the restored passage texts: every span as annotated.
     report = rehydrate(rel, w)
+    rel = report.out
     assert report.spans_restored == sum(len(r["spans"]) for r in rows
                                         if r["work_id"] == rf.work_id(3)) > 0
     source = rf.annotations(24)
@@ -242,7 +251,7 @@ def test_span_texts_of_a_withheld_work_are_withheld(tmp_path: Path) -> None:
     assert {r["row_id"]: r["spans"] for r in again} == {r["row_id"]: annotated[r["row_id"]]
                                                        for r in again}
     assert checksums.mismatches(rel) == []
-    assert rehydrate(rel, w).spans_restored == 0  # nothing left to restore
+    assert rehydrate(rel, w, tmp_path / "again").spans_restored == 0  # nothing left
     loaded = load_dataset(str(rel), "annotations", cache_dir=str(tmp_path / "c"))
     assert sum(d.num_rows for d in loaded.values()) == len(again)
     assert isinstance(loaded["train"].features["persona"], ClassLabel)

@@ -11,8 +11,10 @@ from dataset_builder.agreement.aggregate import aggregate
 from dataset_builder.agreement.compute import AgreementResult, compute_agreement
 from dataset_builder.agreement.report import write_report
 from dataset_builder.console import warn
+from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.tables import read_annotations, table_path, write_table
-from dataset_builder.validate import require_valid
+from dataset_builder.validate import read_valid, require_valid
 
 
 def load_rows(workdir: Path, annotations_dir: Path | None) -> pd.DataFrame:
@@ -30,9 +32,10 @@ def passage_lengths(workdir: Path) -> dict[str, int] | None:
     if not path.exists():
         return None
     try:
-        df = pd.read_parquet(path, columns=["passage_id", "char_start", "char_end"])
-    except Exception as exc:  # a damaged passages table only weakens span agreement
-        warn(f"{path}: cannot read passage lengths ({exc}); span agreement uses span ends.")
+        df = read_valid(workdir, ("passages",), "span agreement uses span ends")["passages"]
+    except UserError as exc:  # a damaged passages table only weakens span agreement
+        warn(f"{path}: cannot use passage lengths ({str(exc).splitlines()[0]}); span agreement "
+             "uses span ends.")
         return None
     lengths = (df["char_end"] - df["char_start"]).astype(int)
     return dict(zip(df["passage_id"], lengths, strict=True))
@@ -51,6 +54,7 @@ def passage_evidence(workdir: Path) -> pd.DataFrame | None:
         return None
 
 
+@writes("agreement", "out|workdir/agreement")
 def agreement_report(workdir: Path, annotations_dir: Path | None = None,
                      out: Path | None = None, bootstrap: int = 1000,
                      seed: int = 0) -> tuple[AgreementResult, Path]:
@@ -68,6 +72,7 @@ def agreement_report(workdir: Path, annotations_dir: Path | None = None,
     return result, report
 
 
+@writes("aggregate", "workdir")
 def aggregate_workdir(workdir: Path, annotations_dir: Path | None = None,
                       method: str = "majority", min_agreement: float = 0.5
                       ) -> tuple[pd.DataFrame, Path]:

@@ -23,7 +23,8 @@ from dataset_builder.annotate.push import (
     pushable_passages,
     task_data,
 )
-from dataset_builder.tables import live_annotations, read_annotations, read_table
+from dataset_builder.tables import live_annotations, read_annotations
+from dataset_builder.validate import read_valid, require_valid
 
 
 def push_adjudication(workdir: str | Path, url: str, project: str, token: str | None = None,
@@ -32,9 +33,11 @@ def push_adjudication(workdir: str | Path, url: str, project: str, token: str | 
     """Passages flagged ``needs_adjudication`` -> "<project> — adjudication", each annotator's
     labels attached as a prediction whose model_version is the annotator's pseudonym."""
     workdir = Path(workdir)
-    labels = read_table(workdir, "labels")
+    labels = read_valid(workdir, ("labels",), "nothing was pushed")["labels"]
     flagged = set(labels.loc[labels["needs_adjudication"].astype(bool), "passage_id"])
-    rows = live_annotations(read_annotations(annotations_dir or workdir / "annotations"))
+    history = read_annotations(annotations_dir or workdir / "annotations")
+    rows = live_annotations(require_valid({"annotations": history},
+                                          "nothing was pushed")["annotations"])
     rows = rows[(rows["project"] == project) & ~rows["adjudication"].astype(bool)
                 & rows["passage_id"].isin(flagged)]
     passages, _ = pushable_passages(workdir)

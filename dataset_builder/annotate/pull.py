@@ -26,6 +26,7 @@ from dataset_builder.annotate.normalise import (
 from dataset_builder.annotate.pseudonym import pseudonym_key
 from dataset_builder.annotate.store import Appended, Scope, append_pull, schema_filter
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.taxonomy import Taxonomy
 
 
@@ -48,6 +49,7 @@ def snapshot_export(client: Any, url: str, project_id: int) -> list[dict[str, An
     return load_tasks(json.loads(data), f"{url} project {project_id} export")
 
 
+@writes("annotate pull", "annotations_dir|workdir/annotations")
 def pull(workdir: str | Path, url: str, project: str, token: str | None = None,
          annotations_dir: str | Path | None = None, adjudication: bool = False) -> PullResult:
     """Append what changed in the Label Studio project to the annotations folder."""
@@ -85,6 +87,7 @@ def check_taxonomy_version(tasks: list[dict[str, Any]], tax: Taxonomy, source: s
                 "checkout (git pull) or ask the contributor to re-export from the current project.")
 
 
+@writes("annotate import", "annotations_dir|workdir/annotations")
 def import_export(path: str | Path, workdir: str | Path | None = None,
                   annotations_dir: str | Path | None = None, project: str = "import",
                   annotator_email: str | None = None) -> Appended:

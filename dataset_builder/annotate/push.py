@@ -26,6 +26,7 @@ from dataset_builder.annotate.release_source import (
 )
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table, table_path
+from dataset_builder.validate import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 # Tasks per import request. Label Studio pays a fixed cost per request: 10,000 tasks with
@@ -141,7 +142,7 @@ def pre_annotation(row: dict[str, Any], model_version: str = MODEL_VERSION) -> d
 def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     """Passages to annotate: not duplicates, with text (and their work's title and authors
     when works.parquet is there). Returns (rows, skipped count)."""
-    passages = read_table(workdir, "passages")
+    passages = read_valid(workdir, ("passages",), "nothing was pushed")["passages"]
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
     rows = passages[keep].reset_index(drop=True)
     if table_path(workdir, "works").exists():

@@ -67,10 +67,14 @@ def _hex16(*parts: str) -> str:
 
 
 def read_existing(directory: Path) -> pd.DataFrame | None:
-    """Every stored row, or None for an empty folder."""
+    """Every stored row as its schema checks it, or None for an empty folder (a damaged
+    history is refused before anything is appended to it)."""
+    from dataset_builder.validate import require_valid
+
     if not any(directory.glob("*.parquet")):
         return None
-    return read_annotations(directory)
+    rows = read_annotations(directory)
+    return require_valid({"annotations": rows}, "nothing was written")["annotations"]
 
 
 def plan_rows(existing: pd.DataFrame | None, rows: list[dict[str, Any]], seen: set[str],

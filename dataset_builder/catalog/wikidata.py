@@ -406,7 +406,8 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
         new_rows.append({
             "character_id": cid,
             "name": item.label,
-            "aliases": [a for a in item.aliases if a.casefold() != label_key and "|" not in a],
+            "aliases": [a for a in item.aliases if a.casefold() != label_key and "|" not in a
+                        and not a.startswith(FORMULA_STARTS)],
             "work_title": work,
             "work_id": None,
             "year": min(item.years),
@@ -433,9 +434,18 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
     return report
 
 
+# A cell starting with one of these is run as a formula when the CSV is opened in a
+# spreadsheet (CSV injection): such a value from Wikidata is never written.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _why_not_addable(item: _Item) -> str | None:
     if not item.works:
         return "no work (P1441) on Wikidata"
+    for value in (item.label, item.works[0], *item.creators):
+        if value.startswith(FORMULA_STARTS):
+            return (f"{value!r} starts with {value[:1]!r}, which a spreadsheet runs as a "
+                    "formula; add the character by hand if the value is real")
     if not item.years:
         return "no first-appearance or publication year on Wikidata"
     year = min(item.years)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from dataset_builder import __version__
-from dataset_builder.errors import UserError
+from dataset_builder.errors import UserError, redact
 
 # name -> (where the command lives, one-line help shown by `faip --help` without importing it)
 _COMMANDS: dict[str, tuple[str, str]] = {
@@ -70,10 +70,10 @@ class _LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
+            click.secho(f"error: {redact(str(exc))}", fg="red", err=True)
             sys.exit(1)
         except OSError as exc:  # a path the system refuses (missing folder, full disk, ...)
-            where = f"{exc.filename}: " if exc.filename else ""
+            where = redact(f"{exc.filename}: ") if exc.filename else ""
             click.secho(f"error: {where}{exc.strerror or exc}; check the path, its permissions "
                         "and the free space, then rerun.", fg="red", err=True)
             sys.exit(1)

@@ -66,10 +66,17 @@ def import_wikidata_command(results: Path, path: Path | None, dry_run: bool) -> 
     year, creator, work or QID) are printed and left for a person to resolve. The file is
     rewritten atomically, and not at all with --dry-run or when nothing changed.
     """
+    from dataset_builder.lock import directory_lock
+
+    csv_path = _path(path)
+    with directory_lock(csv_path.parent, "catalog import-wikidata"):
+        _import(results, csv_path, dry_run)
+
+
+def _import(results: Path, csv_path: Path, dry_run: bool) -> None:
     from dataset_builder.catalog.model import load_catalogue, save_catalogue
     from dataset_builder.catalog.wikidata import import_wikidata
 
-    csv_path = _path(path)
     report = import_wikidata(load_catalogue(csv_path), results)
     for cid in report.added:
         click.echo(f"added: {cid}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -25,9 +26,12 @@ import click
               help="Drop passages scored below this (0..1; the score is kept for annotators).")
 @click.option("--catalogue", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               default=None, help="AI-character catalogue CSV [default: data/characters.csv].")
+@click.option("--drop-skipped", is_flag=True,
+              help="Write the table even when a skipped work (missing or edited text) had "
+                   "passages in it, dropping them (annotated ones too).")
 def extract(
     workdir: Path, workers: int, executor: str, min_words: int, max_words: int,
-    min_score: float, catalogue: Path | None,
+    min_score: float, catalogue: Path | None, drop_skipped: bool,
 ) -> None:
     """Extract passages where an artificial mind appears into WORKDIR/passages.parquet.
 
@@ -41,6 +45,11 @@ def extract(
     near-duplicate passages (one story in two collections) are linked by duplicate_of.
 
     \b
+    A work whose text is missing or edited is skipped and the exit status is 1. If the
+    current table has passages of a skipped work, nothing is written (they may be
+    annotated) unless --drop-skipped.
+
+    \b
     Example:
       faip extract --workdir work --workers 2
       faip extract --workdir work --executor ray --workers 8 --min-score 0.6
@@ -50,7 +59,7 @@ def extract(
 
     report = run_extract(
         workdir, workers=workers, executor=executor, target_words=(min_words, max_words),
-        min_score=min_score, catalogue=catalogue,
+        min_score=min_score, catalogue=catalogue, drop_skipped=drop_skipped,
     )
     console.info(report.stats_table())
     problems = f"; {len(report.problems)} works skipped (see above)" if report.problems else ""
@@ -59,3 +68,5 @@ def extract(
         f"({report.n_duplicates} linked as duplicates) -> {report.path} "
         f"in {report.seconds:.1f} s{problems}"
     )
+    if report.skipped:
+        sys.exit(1)

@@ -75,6 +75,7 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
       CHECKSUMS        sha256 of every file
 
     Refuses (leaving nothing in --out) when a table fails validation, a work has no split,
+    a released work changed split (since --previous, or in the splits file's git history),
     near-duplicate passages straddle two splits, a file would contain an e-mail address or
     a token, or VERSION is not above the previous release. Texts of works whose licence
     forbids redistribution are released as null (see `faip rehydrate`).
@@ -102,7 +103,9 @@ def publish(folder: Path, repo_id: str, endpoint: str | None, dry_run: bool) -> 
     """Publish release FOLDER as one commit on main, tagged vX.Y.Z.
 
     The token is read from HF_TOKEN (never printed). Publishing the same version again is
-    a no-op when the files are identical and an error when they differ.
+    a no-op when the files are identical and an error when they differ. The folder is
+    checked again first: a rehydrated copy (LOCAL_ONLY.md), text of a work whose licence
+    withholds it, or an e-mail address or token anywhere is refused before any upload.
     """
     from dataset_builder.console import info
     from dataset_builder.release.publish import publish as do_publish
@@ -148,19 +151,24 @@ def verify(target: str, endpoint: str | None) -> None:
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--source", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Your copy: a work dir (texts/<sha256>.txt) or a Gutenberg mirror.")
-def rehydrate(folder: Path, source: Path) -> None:
-    """Restore the withheld passage texts of release FOLDER from your own copy, in place.
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="New folder for the restored copy [default: FOLDER-local].")
+def rehydrate(folder: Path, source: Path, out: Path | None) -> None:
+    """Copy release FOLDER to a new local-only folder with its withheld texts restored.
 
     Each restored text must match its text_sha256; mismatches are listed and stay null. The
     annotations' span texts withheld with a passage are cut again from its restored text.
+    FOLDER is not changed; the copy carries LOCAL_ONLY.md and `faip publish` refuses it
+    (the restored texts' licences forbid redistribution).
     Exit status 1 when any passage could not be restored.
     """
     from dataset_builder.console import info, problem
     from dataset_builder.release.rehydrate import rehydrate as do_rehydrate
 
-    report = do_rehydrate(folder, source)
-    info(f"{folder}: {report.restored:,} text(s) restored, {report.already:,} already present, "
-         f"{report.spans_restored:,} span text(s) restored")
+    report = do_rehydrate(folder, source, out)
+    info(f"{report.out} (local only, never publish it): {report.restored:,} text(s) "
+         f"restored, {report.already:,} already present, {report.spans_restored:,} span "
+         "text(s) restored")
     for m in report.mismatched:
         problem(f"sha256 mismatch, left null: {m} (your copy differs from the released edition)")
     for w in report.missing_works:

@@ -15,6 +15,8 @@ from urllib.parse import unquote
 from dataset_builder.errors import UserError
 
 _MAX_UNCOMPRESSED = 500 * 1024 * 1024  # refuse zip bombs
+_MAX_RATIO = 100  # unpacked bytes per byte of the file, at most
+_MIN_BUDGET = 32 * 1024 * 1024  # a small EPUB may still unpack to this much
 _BLOCKS = frozenset({
     "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "tr", "blockquote", "pre",
     "section", "article", "header", "footer", "hr", "table", "ul", "ol", "dd", "dt", "title",
@@ -84,16 +86,29 @@ def read_epub(data: bytes, where: str) -> EpubBook:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise UserError(f"{where}: not a valid EPUB (zip) file ({exc}); re-export it.") from exc
+    # The sizes a zip declares can lie: what is actually unpacked is counted too. A book's
+    # text compresses 3-5 times; a zip bomb (858 KB -> 200 MB) hundreds of times.
+    budget = [min(_MAX_UNCOMPRESSED, max(_MIN_BUDGET, _MAX_RATIO * len(data)))]
+
+    def read(name: str) -> bytes:
+        with archive.open(name) as member:
+            out = member.read(budget[0] + 1)
+        if len(out) > budget[0]:
+            raise UserError(f"{where}: EPUB unpacks to more than {_MAX_RATIO} times its size "
+                            "(a zip bomb?); refusing it.")
+        budget[0] -= len(out)
+        return out
+
     with archive:
         if sum(info.file_size for info in archive.infolist()) > _MAX_UNCOMPRESSED:
             raise UserError(f"{where}: EPUB unpacks to more than 500 MB; refusing it.")
         try:
-            container = ET.fromstring(archive.read("META-INF/container.xml"))
+            container = ET.fromstring(read("META-INF/container.xml"))
             rootfile = container.find(".//c:rootfile", _NS)
             if rootfile is None or not rootfile.get("full-path"):
                 raise KeyError("rootfile")
             opf_path = rootfile.get("full-path", "")
-            opf = ET.fromstring(archive.read(opf_path))
+            opf = ET.fromstring(read(opf_path))
         except (KeyError, ET.ParseError) as exc:
             raise UserError(
                 f"{where}: EPUB has no readable META-INF/container.xml or package file ({exc}); "
@@ -111,7 +126,7 @@ def read_epub(data: bytes, where: str) -> EpubBook:
                 continue
             name = posixpath.normpath(posixpath.join(base, unquote(href)))
             try:
-                raw = archive.read(name)
+                raw = read(name)
             except KeyError as exc:
                 raise UserError(f"{where}: spine item {name} is missing from the EPUB.") from exc
             chapters.append(html_to_text(raw.decode("utf-8", errors="replace")))

@@ -12,6 +12,7 @@ from dataset_builder import console
 from dataset_builder.collect.local import SUFFIXES, LocalText, read_all
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.schemas._common import LICENCES
 
 _SLUG_RE = re.compile(r"[^a-z0-9._-]+")
@@ -23,17 +24,25 @@ def slug(stem: str) -> str:
     return text or "untitled"
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
+def _expand(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """The files to collect, and the files found in a folder that are links to somewhere
+    outside it (``story.txt -> /etc/passwd``): refused, a folder only gives its own files.
+    A link named on the command line is the user's explicit choice and is followed."""
     found: list[Path] = []
+    outside: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+            root = path.resolve()
+            for p in sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES):
+                target = p.resolve()
+                (found if target == root or root in target.parents else outside).append(p)
         else:
             found.append(path)
-    return found
+    return found, outside
 
 
+@writes("collect files", "workdir")
 def collect_files(
     paths: Iterable[str | Path],
     workdir: str | Path,
@@ -55,7 +64,11 @@ def collect_files(
     store = WorkStore(workdir)
     seen: dict[str, Path] = {}
     jobs: list[tuple[str, Path]] = []
-    for path in _expand(paths):
+    found, outside = _expand(paths)
+    for path in outside:
+        report.fail(f"local:{slug(path.stem)}", f"{path}: a link to {path.resolve()}, outside "
+                    "the folder given; not collected (name the file itself to collect it).")
+    for path in found:
         work_id = f"local:{slug(path.stem)}"
         if work_id in seen:
             report.fail(work_id, f"{path}: same id as {seen[work_id]}; rename one of them.")

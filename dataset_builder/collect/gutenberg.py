@@ -25,6 +25,7 @@ from dataset_builder.collect.header import HEAD_BYTES, HeaderRecord, parse_heade
 from dataset_builder.collect.mirror import Mirror, open_mirror
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 
 # Gutenberg asks robots to harvest from a mirror, not www.gutenberg.org
 # (https://www.gutenberg.org/policy/robot_access.html); aleph.gutenberg.org is its own
@@ -47,6 +48,7 @@ def rdf_path(n: int) -> str:
     return f"cache/epub/{n}/pg{n}.rdf"
 
 
+@writes("collect gutenberg", "workdir")
 def collect_gutenberg(
     mirror: str | Path = DEFAULT_MIRROR,
     workdir: str | Path = ".",

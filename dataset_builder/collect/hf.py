@@ -12,6 +12,7 @@ from dataset_builder import console
 from dataset_builder.collect.clean import clean_str
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.errors import UserError
+from dataset_builder.lock import writes
 from dataset_builder.schemas._common import LICENCES
 
 _ID_UNSAFE_RE = re.compile(r"\s+")
@@ -23,6 +24,7 @@ def dataset_name(dataset: str) -> str:
     return path.resolve().name if path.exists() else dataset
 
 
+@writes("collect hf", "workdir")
 def collect_hf(
     dataset: str,
     workdir: str | Path,

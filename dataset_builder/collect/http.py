@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from dataset_builder import __version__
+from dataset_builder import __version__, console
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open
 
@@ -21,6 +21,7 @@ PROJECT_URL = "https://github.com/fictional-ai-personas/fictional-ai-personas"
 USER_AGENT = f"fictional-ai-personas-builder/{__version__} (+{PROJECT_URL}; polite robot)"
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CHUNK = 1 << 16
+ANNOUNCE_WAIT = 1.0  # seconds: a retry wait at least this long is announced
 
 
 class FetchError(UserError):
@@ -122,6 +123,10 @@ class PoliteFetcher:
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 wait = self.backoff * 2**attempt
             wait = min(wait, self.max_wait)
+            if wait >= ANNOUNCE_WAIT and attempt < self.retries:
+                # A Retry-After of minutes would otherwise look like a hang.
+                console.info(f"{url}: {problem}; waiting {wait:.0f} s before attempt "
+                             f"{attempt + 2} of {self.retries + 1}")
         raise FetchError(
             f"{url}: {problem} (gave up after {self.retries + 1} attempts); "
             "check the mirror, or rerun later — finished downloads are kept."

@@ -104,12 +104,29 @@ class WorkStore:
                 raise UserError(
                     f"{path}: cannot read the works table ({exc}); delete it and collect again."
                 ) from exc
-            for record in frame.to_dict("records"):
-                record["authors"] = _as_list(record["authors"])
-                record["subjects"] = _as_list(record["subjects"])
-                record["year"] = None if pd.isna(record["year"]) else int(record["year"])
-                record["metadata_from"] = _as_list(record.get("metadata_from"))
-                record.setdefault("released", None)
+            missing = [c for c in COLUMNS if c not in frame.columns and c not in _OPTIONAL]
+            if missing:
+                raise UserError(f"{path}: column(s) {', '.join(missing)} missing; the works "
+                                "table was edited or damaged: restore it, or delete it and "
+                                "collect again.")
+            for line, record in enumerate(frame.to_dict("records")):
+                # The same checks as a new row's (the works schema without importing pandera,
+                # which collect never needs otherwise).
+                try:
+                    record["authors"] = _as_list(record["authors"])
+                    record["subjects"] = _as_list(record["subjects"])
+                    record["year"] = None if pd.isna(record["year"]) else int(record["year"])
+                    record["metadata_from"] = _as_list(record.get("metadata_from"))
+                    record.setdefault("released", None)
+                    if not isinstance(record["work_id"], str):
+                        raise UserError(f"work id {record['work_id']!r} is not a string")
+                    check_row(record)
+                except (UserError, TypeError, ValueError) as exc:
+                    raise UserError(f"{path}: row {line}: {exc}; restore the works table, or "
+                                    "delete it and collect again.") from None
+                if record["work_id"] in self.rows:
+                    raise UserError(f"{path}: work {record['work_id']} is listed twice; "
+                                    "restore the works table, or delete it and collect again.")
                 self.rows[record["work_id"]] = {c: record[c] for c in COLUMNS}
 
     def put(self, meta: dict[str, Any], text: str) -> bool:

@@ -23,6 +23,7 @@ from dataset_builder.corpus.selection import Candidate, load_definition, select_
 from dataset_builder.corpus.works_list import INCLUDED, NO_PASSAGE, write_works_csv
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_json
+from dataset_builder.lock import writes
 from dataset_builder.paths import project_file
 
 STAGES = ("select", "collect", "extract", "annotations", "validate", "split", "release",
@@ -92,6 +93,7 @@ def _check_out(out: Path) -> None:
                         "(a release folder is never overwritten).")
 
 
+@writes("build", "workdir", "out^")
 def build_corpus(
     mirror: str | Path,
     out: str | Path,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from dataset_builder.errors import UserError
 from dataset_builder.extract.detect import Name
 from dataset_builder.extract.steps import ExtractConfig, StepStats, WorkItem, map_steps
+from dataset_builder.lock import writes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +42,7 @@ class ExtractReport:
     seconds: float
     stats: list[StepStats] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # works whose text could not be used
 
     def stats_table(self) -> str:
         lines = [f"{'step':<8} {'in':>8} {'out':>8} {'seconds':>8}  counters"]
@@ -69,6 +71,16 @@ def _work_items(works: pd.DataFrame, where: Path) -> list[WorkItem]:
         )
     if works.empty:
         raise UserError(f"{where}: the works table has no rows; run `faip collect` first.")
+    # The checks of the works schema extract relies on (pandera itself is imported later, see
+    # run_extract): one row per work id, every id a string.
+    ids = works["work_id"]
+    bad = sorted({repr(w) for w in ids[~ids.map(lambda w: isinstance(w, str) and bool(w))]})
+    dupes = sorted(set(ids[ids.duplicated()].astype(str)))
+    if bad or dupes:
+        problem = (f"work_id values that are not ids: {', '.join(bad[:5])}" if bad
+                   else f"work ids listed twice: {', '.join(dupes[:5])}")
+        raise UserError(f"{where}: {problem}; rerun `faip collect` (`faip validate` lists "
+                        "every problem).")
     items = []
     subjects = works["subjects"] if "subjects" in works else pd.Series([[]] * len(works))
     digests = works["sha256"] if "sha256" in works else pd.Series([None] * len(works))
@@ -83,6 +95,7 @@ def _work_items(works: pd.DataFrame, where: Path) -> list[WorkItem]:
     return items
 
 
+@writes("extract", "workdir")
 def run_extract(
     workdir: str | Path,
     workers: int = 1,
@@ -92,14 +105,17 @@ def run_extract(
     catalogue: str | Path | None = None,
     names: Sequence[Name] | None = None,
     shard_size: int = SHARD_SIZE,
+    drop_skipped: bool = False,
 ) -> ExtractReport:
     """Read ``W/works.parquet`` + ``W/texts``, write ``W/passages.parquet``; see the module doc.
 
     ``names`` overrides the catalogue (tests and benchmarks); missing texts are reported in
-    ``report.problems`` and skipped.
+    ``report.problems`` and skipped. A skipped work that has passages in the current table
+    is a UserError and nothing is written, unless ``drop_skipped`` (see :mod:`.keep`).
     """
     from dataset_builder import console
     from dataset_builder.extract.executors import make_executor
+    from dataset_builder.extract.keep import refuse_to_drop
     from dataset_builder.tables import read_table, table_path
 
     min_words, max_words = target_words
@@ -126,6 +142,7 @@ def run_extract(
         shards = [items[i:i + shard_size] for i in range(0, len(items), shard_size)]
         totals = [StepStats(step.name) for step in steps]
         problems: list[str] = []
+        skipped: list[str] = []
         target = table_path(workdir, "passages")
         results = runner.map(steps, shards)
         # Imported once the workers have their shards: pandera takes a second to import.
@@ -140,13 +157,16 @@ def run_extract(
                 for p in shard_problems:
                     console.problem(p.message)
                     problems.append(p.message)
+                    skipped.append(p.work_id)
+            if not drop_skipped:
+                refuse_to_drop(workdir, target, skipped)
             n_duplicates = sink.finish()
             totals += [sink.dedup_stats, sink.write_stats]
     finally:
         runner.close()
     return ExtractReport(
         path=target, n_works=len(items), n_passages=len(sink.keys), n_duplicates=n_duplicates,
-        seconds=time.perf_counter() - t0, stats=totals, problems=problems,
+        seconds=time.perf_counter() - t0, stats=totals, problems=problems, skipped=skipped,
     )
 
 

@@ -6,5 +6,6 @@ Python API (the CLI in ``dataset_builder.cli.release`` is a thin layer over thes
 - ``build.build_release(version, workdir, out, splits_path=..., date=..., previous=...)`` -> Path
 - ``publish.publish(folder, repo_id, endpoint=None, token=None, dry_run=False)`` -> PublishResult
 - ``verify.verify(target, endpoint=None)`` -> VerifyReport
-- ``rehydrate.rehydrate(folder, source)`` -> RehydrateReport
+- ``rehydrate.rehydrate(folder, source, out=None)`` -> RehydrateReport (a new, local-only
+  folder; ``publish`` refuses it)
 """

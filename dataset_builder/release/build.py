@@ -12,10 +12,10 @@ import json
 import math
 import os
 import shutil
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -24,13 +24,21 @@ from datasets import Features
 
 from dataset_builder import taxonomy
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, atomic_write_bytes, atomic_write_json, atomic_write_text
+from dataset_builder.io import (
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_text,
+    make_dir_temp,
+)
+from dataset_builder.lock import writes
 from dataset_builder.release import (
     card,
     changelog,
     checksums,
     citation,
     croissant,
+    history,
     plots,
     scan,
     stats,
@@ -90,6 +98,15 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
     return max(versions, key=changelog.parse_version) if versions else None
 
 
+def _splits_folder(arguments: dict[str, Any]) -> Path:
+    from dataset_builder.release.splits import default_path
+
+    return Path(arguments["splits_path"] or default_path()).parent
+
+
+# The folder --out is created in (where a killed run's .partial-* folder is cleaned up) and the
+# splits file's folder (the release stamps the file).
+@writes("release", "out^", _splits_folder)
 def build_release(
     version: str,
     workdir: str | Path,
@@ -121,6 +138,7 @@ def build_release(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
     tax = taxonomy.load()
     existing_splits = read_splits(splits_file)
+    history.refuse_moves(splits_file, existing_splits, prev_folder)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
                             _last_stamped(existing_splits))
     template_path = Path(template) if template else card.default_template()
@@ -139,7 +157,7 @@ def build_release(
     try:
         frames = load_frames(workdir, splits_file, characters)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
         try:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
                         citation_path, repo_id, prev_folder, worker)

@@ -97,6 +97,7 @@ class Changes:
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)  # config -> (added, removed)
     labels_changed: int = 0
     taxonomy: str = ""
+    moved: list[str] = field(default_factory=list)  # works whose split changed (refused)
 
 
 def _label_key(row: pd.Series) -> str:
@@ -115,6 +116,11 @@ def diff(previous: Path | None, current: Path, manifest: dict[str, Any]) -> Chan
         old_ids = set(old[key]) if len(old) else set()
         new_ids = set(new[key]) if len(new) else set()
         changes.counts[config] = (len(new_ids - old_ids), len(old_ids - new_ids))
+        if config == "works" and len(old) and len(new) and "split" in old and "split" in new:
+            before_split = dict(zip(old[key], old["split"], strict=True))
+            changes.moved = sorted(f"{w} ({before_split[w]} → {s})"
+                                   for w, s in zip(new[key], new["split"], strict=True)
+                                   if w in before_split and before_split[w] != s)
         if config == "passages" and len(old) and len(new):
             before = dict(zip(old[key], old.apply(_label_key, axis=1), strict=True))
             after = dict(zip(new[key], new.apply(_label_key, axis=1), strict=True))
@@ -140,6 +146,8 @@ def render(version: str, date: str, changes: Changes, previous_text: str = "") -
         for config, (added, removed) in changes.counts.items():
             lines.append(f"- {config}: {added:,} added, {removed:,} removed")
         lines.append(f"- passages whose aggregated labels changed: {changes.labels_changed:,}")
+        lines.append("- released works that changed split: "
+                     + (", ".join(changes.moved) if changes.moved else "none"))
         lines.append(f"- {changes.taxonomy or 'taxonomy unchanged'}")
     older = previous_text.split("\n", 2)[2].lstrip() if previous_text.startswith("# ") else ""
     body = "\n".join(lines) + "\n"

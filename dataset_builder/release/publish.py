@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.errors import UserError
-from dataset_builder.release import changelog, checksums
+from dataset_builder.release import changelog, checksums, guard
 
 REPO_TYPE = "dataset"
 # Files a Hub repo has that no release folder carries; never deleted by a release commit.
@@ -97,6 +97,7 @@ def publish(folder: str | Path, repo_id: str, endpoint: str | None = None,
     root = Path(folder)
     version = changelog.read_manifest(root, "the folder to publish")["version"]
     tag = f"v{version}"
+    guard.check_publishable(root)
     problems = checksums.mismatches(root)
     if problems:
         raise UserError(f"{root}: the folder does not match its CHECKSUMS ("

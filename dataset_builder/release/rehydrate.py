@@ -6,10 +6,15 @@ cleaned exactly as ``faip collect`` cleans them so that the released offsets app
 restored passage must match its ``text_sha256``; mismatches are reported and left null.
 The annotations' span texts, withheld with their passage, are cut again from the verified
 passage text at the span offsets (which is how annotation pulls write them).
+
+The release folder itself is never changed: the result is a NEW folder, marked local-only
+(``LOCAL_ONLY.md``), which ``faip publish`` refuses -- those texts must not be republished.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +24,15 @@ import pyarrow.parquet as pq
 
 from dataset_builder.collect.texts import text_path
 from dataset_builder.errors import UserError
-from dataset_builder.io import atomic_open, sha256_text
+from dataset_builder.io import atomic_open, atomic_write_text, make_dir_temp, sha256_text
+from dataset_builder.lock import writes
 from dataset_builder.release import checksums
+from dataset_builder.release.guard import LOCAL_ONLY, LOCAL_ONLY_TEXT
 
 
 @dataclass
 class RehydrateReport:
+    out: Path | None = None  # the new, local-only folder
     restored: int = 0
     already: int = 0
     spans_restored: int = 0
@@ -82,9 +90,44 @@ def restore_texts(rows: pd.DataFrame, work_sha: dict[str, str], source: Path
     return texts, restored
 
 
-def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
-    """Fill the null texts of every passages shard of ``folder`` in place (atomic per file)."""
+def default_out(folder: str | Path) -> Path:
     root = Path(folder)
+    return root.with_name(f"{root.name}-local")
+
+
+@writes("rehydrate", lambda a: Path(a["out"] or default_out(a["folder"])).parent)
+def rehydrate(folder: str | Path, source: str | Path,
+              out: str | Path | None = None) -> RehydrateReport:
+    """Copy release ``folder`` to the new folder ``out`` (default ``FOLDER-local``) with its
+    withheld texts restored from ``source``, marked local-only; ``folder`` is not changed."""
+    root = Path(folder)
+    target = Path(out) if out is not None else default_out(root)
+    if not (root / "data" / "passages").is_dir():
+        raise UserError(f"{root}: no data/passages/*.parquet; is this a release folder?")
+    if target.resolve() == root.resolve() or root.resolve() in target.resolve().parents:
+        raise UserError(f"{target}: --out must be a new folder outside {root}: the release "
+                        "folder itself is never changed.")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise UserError(f"{target}: already exists and is not empty; pass a new --out folder.")
+    tmp = make_dir_temp(f".{target.name}.partial-", target.parent)
+    try:
+        shutil.copytree(root, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+        report = _restore(tmp, source)
+        atomic_write_text(tmp / LOCAL_ONLY, LOCAL_ONLY_TEXT)
+        if (tmp / checksums.NAME).exists():
+            checksums.write(tmp)  # the copy is self-consistent: `faip verify` works on it
+        if target.exists():
+            target.rmdir()
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report.out = target
+    return report
+
+
+def _restore(root: Path, source: str | Path) -> RehydrateReport:
+    """Fill the null texts of every passages shard of ``root`` in place (atomic per file)."""
     shards = sorted((root / "data" / "passages").glob("*.parquet"))
     if not shards:
         raise UserError(f"{root}: no data/passages/*.parquet; is this a release folder?")
@@ -129,9 +172,6 @@ def rehydrate(folder: str | Path, source: str | Path) -> RehydrateReport:
         row_group = pq.ParquetFile(shard).metadata.row_group(0).num_rows
         with atomic_open(shard, "wb") as handle:
             pq.write_table(table, handle, row_group_size=max(1, row_group))
-    if replacements and (root / checksums.NAME).exists():
-        # The folder is now the user's own, self-consistent copy (verify keeps working).
-        checksums.write(root)
     return report
 
 

@@ -70,7 +70,8 @@ def may_contain(values: pa.Array) -> bool:
     return bool(pc.match_substring_regex(_blob(values), _ANY)[0].as_py())
 
 
-def scan_table(table: pa.Table, label: str) -> list[str]:
+def findings(table: pa.Table) -> list[tuple[str, int, str]]:
+    """(column path, number of values, what they contain) for every pattern found."""
     found = []
     for name in table.column_names:
         column = table[name].combine_chunks()
@@ -81,8 +82,13 @@ def scan_table(table: pa.Table, label: str) -> list[str]:
                 hits = pc.match_substring_regex(values, pattern)
                 n = pc.sum(hits.cast(pa.int64())).as_py() or 0
                 if n:
-                    found.append(f"{label}: column {leaf}: {n} value(s) contain {what}")
+                    found.append((leaf, n, what))
     return found
+
+
+def scan_table(table: pa.Table, label: str) -> list[str]:
+    return [f"{label}: column {leaf}: {n} value(s) contain {what}"
+            for leaf, n, what in findings(table)]
 
 
 def scan_text(path: Path, label: str) -> list[str]:

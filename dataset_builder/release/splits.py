@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ def parse_ratios(text: str) -> tuple[float, float, float]:
         values = [float(p) for p in parts]
     except ValueError:
         values = []
-    if len(values) != 3 or min(values) < 0 or sum(values) <= 0:
+    # nan and inf compare False with everything: they would pass the checks below.
+    if len(values) != 3 or not all(math.isfinite(v) for v in values) or min(values) < 0 \
+            or sum(values) <= 0:
         raise UserError(
             f"--ratios {text!r}: expected three numbers train/validation/test such as 80/10/10."
         )
@@ -162,21 +165,26 @@ def assign(work_ids: list[str], strata: dict[str, str], existing: pd.DataFrame,
 def assign_splits(workdir: str | Path, splits_path: str | Path | None = None, seed: int = 0,
                   ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
                   write: bool = True) -> SplitResult:
-    """Read the work dir, assign new works, and (by default) write the splits file."""
+    """Read the work dir, assign new works, and (by default) write the splits file.
+
+    The tables are validated first (a damaged works table must not put bad ids into the
+    committed file), and the splits file's folder is locked from read to write."""
     from dataset_builder import taxonomy
-    from dataset_builder.tables import read_table
+    from dataset_builder.lock import directory_lock
+    from dataset_builder.validate import read_valid
 
     root = Path(workdir)
     path = Path(splits_path) if splits_path is not None else default_path()
-    passages = read_table(root, "passages")
-    labels = read_table(root, "labels") if (root / "labels.parquet").exists() else None
-    works = read_table(root, "works")
-    strata = dominant_persona(passages, labels, taxonomy.load().ids("persona"))
-    for work_id in works["work_id"]:
+    tables = read_valid(root, ("works", "passages"), f"{path} was not written",
+                        optional=("labels",))
+    strata = dominant_persona(tables["passages"], tables.get("labels"),
+                              taxonomy.load().ids("persona"))
+    for work_id in tables["works"]["work_id"]:
         strata.setdefault(str(work_id), UNLABELED)
-    existing = read_splits(path)
-    result = assign(sorted(strata), strata, existing, seed, ratios)
-    if write:
+    if not write:
+        return assign(sorted(strata), strata, read_splits(path), seed, ratios)
+    with directory_lock(path.parent, "split"):
+        result = assign(sorted(strata), strata, read_splits(path), seed, ratios)
         write_splits(path, result.assignment)
     return result
 
