@@ -235,12 +235,76 @@ def _check_field(codebook: Codebook, f: Field, seen: dict[str, Section]) -> list
     return problems
 
 
+def as_markdown(codebook: Codebook, taxonomy: Taxonomy) -> str:
+    """The whole codebook as one Markdown file (for a release folder): the overview, then one
+    file per taxonomy field in taxonomy order, then any other file."""
+    order = [OVERVIEW, *(f"{f.id}.md" for f in taxonomy.fields)]
+    names = [n for n in order if n in codebook.files]
+    names += sorted(n for n in codebook.files if n not in names)
+    head = (f"<!-- Codebook version {codebook.version}, taxonomy {taxonomy.version}: the "
+            "project's annotation_guides/ in one file. -->\n\n")
+    return head + "\n\n".join(codebook.files[n].strip() + "\n" for n in names)
+
+
+_FILE_REF = re.compile(r"`([A-Za-z0-9_]+\.md)`")
+_VERSION_REF = re.compile(r"(?:see )?`VERSION`")
+_TAXONOMY_REF = re.compile(r"`(?:schema/)?taxonomy\.yaml`")
+
+
+def _in_page(text: str, codebook: Codebook, names: dict[str, str]) -> str:
+    """Markdown with its pointers to files turned into what a reader in the browser can use.
+
+    In the repository the guides name each other (`persona.md`); inside Label Studio those
+    files cannot be opened, so each becomes the title of its section on the same page, and
+    the version file and the taxonomy file become what they hold. A taxonomy id in backticks
+    becomes its name in italics, as the labelling screen shows it (``names``: id -> name).
+    """
+    def section_name(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in codebook.files:
+            return m.group(0)
+        return f"*{_split(codebook.files[name])[0]}* (below)"
+
+    text = _FILE_REF.sub(section_name, text)
+    text = _VERSION_REF.sub(codebook.version or "unversioned", text)
+    text = _TAXONOMY_REF.sub("the project's taxonomy", text)
+    return _SNAKE_CODE.sub(lambda m: f"*{names[m.group(1)]}*" if m.group(1) in names
+                           else m.group(0), text)
+
+
+def _title_of(heading: str) -> str:
+    m = _ID_SUFFIX.match(heading)
+    return m.group("title") if m else heading
+
+
+def _split(text: str) -> tuple[str, str, list[tuple[str, str]]]:
+    """A guide file as (its ``#`` title, the Markdown before its first ``##``, and each
+    ``##`` section as (title, Markdown body)); a section keeps its deeper headings."""
+    lines = text.splitlines()
+    heads = _headings(text)
+    title = next((_title_of(h) for _, level, h in heads if level == 1), "")
+    first = next((i for i, level, _ in heads if level == 1), -1)
+    cuts = [(i, _title_of(h)) for i, level, h in heads if level == 2]
+    intro_end = cuts[0][0] if cuts else len(lines)
+    intro = "\n".join(lines[first + 1:intro_end])
+    sections = []
+    for k, (i, sub) in enumerate(cuts):
+        end = cuts[k + 1][0] if k + 1 < len(cuts) else len(lines)
+        sections.append((sub, "\n".join(lines[i + 1:end])))
+    return title, intro, sections
+
+
 def render_html(codebook: Codebook, taxonomy: Taxonomy | None = None) -> str:
     """The whole codebook as one HTML fragment for Label Studio's ``expert_instruction``.
 
     Raw HTML in the Markdown is escaped (``html: False``) and markdown-it refuses
     ``javascript:`` links, so nothing in a guide file can run script inside Label Studio.
     Fields follow the taxonomy order when one is given, else file-name order.
+
+    The page opens as its own table of contents: the folded overview, then one folded block
+    per field whose title unfolds it, and inside it one folded block per label. Folding (HTML
+    ``<details>``) needs no script and no in-page links: Label Studio strips ids from the
+    instructions, and following a ``#`` link there leaves the labelling screen.
     """
     from markdown_it import MarkdownIt
 
@@ -249,13 +313,27 @@ def render_html(codebook: Codebook, taxonomy: Taxonomy | None = None) -> str:
     if taxonomy is not None:
         order += [f"{f.id}.md" for f in taxonomy.fields]
     order += sorted(name for name in codebook.files if name not in order)
+    names = {} if taxonomy is None else {
+        i: n for f in taxonomy.fields for i, n in [(f.id, f.name)] + [(c.id, c.name)
+                                                                        for c in f.choices]}
     parts = [f'<div class="faip-codebook" data-version="{_attr(codebook.version)}">',
-             f"<p><em>Codebook version {_attr(codebook.version)}</em></p>"]
+             f"<p><em>Codebook version {_attr(codebook.version)}</em>. Contents: click a "
+             "title to open its section, and a label inside it for its rules and "
+             "examples.</p>"]
     for name in order:
-        if name in codebook.files:
-            parts.append(f'<section data-file="{_attr(name)}">')
-            parts.append(md.render(codebook.files[name]))
-            parts.append("</section>")
+        if name not in codebook.files:
+            continue
+        title, intro, sections = _split(codebook.files[name])
+        parts.append(f'<details data-file="{_attr(name)}">'
+                     f"<summary><strong>{_attr(title)}</strong></summary>")
+        parts.append(md.render(_in_page(intro, codebook, names)))
+        for sub, body in sections:
+            html = md.render(_in_page(body, codebook, names))
+            if name == OVERVIEW:  # the overview reads straight through
+                parts.append(f"<h3>{_attr(sub)}</h3>\n{html}")
+            else:
+                parts.append(f"<details><summary>{_attr(sub)}</summary>\n{html}</details>")
+        parts.append("</details>")
     parts.append("</div>")
     return "\n".join(parts) + "\n"
 

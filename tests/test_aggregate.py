@@ -87,7 +87,27 @@ def test_absent_majority_nulls_the_ai_labels() -> None:
     assert out["ai_present"] == "absent"
     assert pd.isna(out["persona"]) and pd.isna(out["stance"]) and pd.isna(out["outcome"])
     assert list(out["traits"]) == [] and np.isnan(out["role_model"])
-    assert list(out["persona_soft"])[3] == 1.0  # the votes stay visible in the soft labels
+    # The vote stays visible in the soft labels, as a share of all three annotators.
+    assert list(out["persona_soft"])[3] == pytest.approx(1 / 3)
+
+
+def test_uncertain_majority_nulls_the_ai_labels_and_soft_labels_are_real_shares() -> None:
+    """2 of 3 say uncertain: the one dissenter's persona, stance, outcome and rating are not
+    gold labels (the codebook labels only passages with an AI present); its persona is a
+    third of the votes, not all of them."""
+    out = aggregate(rows([
+        {"passage": 0, "annotator": 0, "ai_present": "uncertain"},
+        {"passage": 0, "annotator": 1, "ai_present": "uncertain"},
+        {"passage": 0, "annotator": 2, "persona": P[9], "traits": [T[2]], "role_model": 3,
+         "stance": "not_judged", "outcome": "neither"},
+    ]), TAX).iloc[0]
+    assert out["ai_present"] == "uncertain"
+    assert pd.isna(out["persona"]) and pd.isna(out["stance"]) and pd.isna(out["outcome"])
+    assert list(out["traits"]) == [] and np.isnan(out["role_model"])
+    assert list(out["ai_present_soft"]) == pytest.approx([1 / 3, 0.0, 2 / 3])
+    assert list(out["persona_soft"])[9] == pytest.approx(1 / 3)
+    assert sum(out["persona_soft"]) == pytest.approx(1 / 3)
+    assert list(out["stance_soft"])[3] == pytest.approx(1 / 3)
 
 
 def test_adjudication_overrides_the_vote() -> None:

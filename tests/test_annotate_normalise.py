@@ -64,8 +64,8 @@ def test_config_shows_text_as_text_and_every_taxonomy_id_once() -> None:
             assert values.count(cid) == 1, cid
         if f.kind in ("single", "multi", "spans"):
             assert sorted(li.get_control(f.id).labels) == sorted(f.choice_ids)
-    assert li.get_control("ai_present").attr["choice"] == "single"
-    assert li.get_control("persona").attr["choice"] == "single"
+    assert li.get_control("ai_present").attr["choice"] == "single-radio"
+    assert li.get_control("persona").attr["choice"] == "single-radio"
     assert li.get_control("traits").attr["choice"] == "multiple"
     assert li.get_control("spans").tag == "Labels"
     assert li.get_control("role_model").tag == "Rating"

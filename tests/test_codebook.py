@@ -200,10 +200,28 @@ def test_render_html_has_every_section_in_taxonomy_order(
     html = codebook.render_html(real, tax)
     assert f'data-version="{real.version}"' in html
     assert "<table>" in html  # the role-model levels
-    positions = [html.index(f"<code>{cid}</code>)</h2>")
-                 for f in tax.fields for cid in f.choice_ids]
+    # Each field, then each of its labels, is a folded block titled with its name.
+    positions = [html.index(f"<summary><strong>{f.name}</strong></summary>")
+                 for f in tax.fields]
     assert positions == sorted(positions)
+    labels = [html.index(f"<summary>{c.name}</summary>", positions[i])
+              for i, f in enumerate(tax.fields) for c in f.choices]
+    assert labels == sorted(labels)
     assert html.index('data-file="README.md"') < html.index('data-file="ai_present.md"')
+
+
+def test_render_html_opens_as_a_table_of_contents_that_points_at_no_file(
+        real: codebook.Codebook, tax: taxonomy.Taxonomy) -> None:
+    html = codebook.render_html(real, tax)
+    # Folded blocks, not #links: Label Studio strips ids, and a #link leaves the task.
+    assert "<details open" not in html and 'href="#' not in html
+    assert html.count("<details") == html.count("</details>") == len(real.files) + sum(
+        len(f.choices) for f in tax.fields)
+    visible = re.sub(r"<[^>]+>", " ", html)
+    assert not re.search(r"\b[\w/]+\.(md|yaml)\b", visible), "points at a file"
+    assert "VERSION" not in visible and f"Codebook version: {real.version}" in visible
+    # Ids read as the names the labelling screen shows.
+    assert "<em>Rebel or liberator</em>" in html and "<code>rebel_liberator</code>" not in html
 
 
 def test_cli_writes_html(tmp_path: Path) -> None:

@@ -46,12 +46,12 @@ class Hub:
 
 
 def _release(root: Path, version: str, n_works: int, out: str, previous: Path | None = None,
-             date: str = "2026-11-27") -> Path:
+             date: str = "2026-11-27", repo_id: str = REPO) -> Path:
     w = rf.write_workdir(root / "w", n_works=n_works)
     assign_splits(w, root / "splits.csv")
     return build_release(version, w, root / out, splits_path=root / "splits.csv", date=date,
                          previous=previous, characters=rf.characters(),
-                         repo_id=REPO)
+                         repo_id=repo_id)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,11 @@ def _split_of_works(loaded: dict[str, dict[str, object]]) -> dict[str, str]:
 
 def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
     repo = f"{REPO}-first"  # a repository of its own: the other tests publish to REPO
-    first = publish(hub.v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
+    # Releases built for it (a release names its repository in card, citation, Croissant).
+    own = hub.root / "first"
+    v1 = _release(own, "1.0.0", 12, "v1.0.0", repo_id=repo)
+    v11 = _release(own, "1.1.0", 18, "v1.1.0", previous=v1, repo_id=repo)
+    first = publish(v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
     assert first.action == "published" and "data/passages/train-00000-of-00001.parquet" in \
         first.added
     commits = [line for line in hub.server.log if f"{repo}/commit/" in line]
@@ -91,10 +95,10 @@ def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
         "rev-parse", "main", repo=repo)
     assert hub.git("log", "-1", "--format=%s", "main", repo=repo) == "Release 1.0.0"
 
-    again = publish(hub.v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
+    again = publish(v1, repo, endpoint=hub.server.url, token=hf.TOKEN)
     assert again.action == "unchanged" and hub.git("rev-parse", "main", repo=repo) == first.commit
 
-    second = publish(hub.v11, repo, endpoint=hub.server.url, token=hf.TOKEN)
+    second = publish(v11, repo, endpoint=hub.server.url, token=hf.TOKEN)
     assert second.action == "published"
     assert hub.git("rev-parse", "main", repo=repo) == second.commit == hub.git(
         "rev-parse", "v1.1.0^{commit}", repo=repo)
@@ -102,7 +106,7 @@ def test_publish_two_versions_and_load_each_revision(hub: Hub) -> None:
     # The old tag stays put.
     assert hub.git("rev-parse", "v1.0.0^{commit}", repo=repo) == first.commit
 
-    splits = read_splits(hub.root / "splits.csv").set_index("work_id")["split"]
+    splits = read_splits(own / "splits.csv").set_index("work_id")["split"]
     loaded = hub.load("passages@v1.0.0", "passages@v1.1.0", "works@v1.0.0", "works@v1.1.0",
                       repo=repo)
     for version, n_works in (("v1.0.0", 12), ("v1.1.0", 18)):
@@ -178,9 +182,21 @@ def test_tag_failure_then_rerun_tags_the_landed_commit(hub: Hub) -> None:
     assert hub.git("rev-parse", "v1.2.0^{commit}") == landed == hub.git("rev-parse", "main")
 
 
+def test_publishing_to_another_repository_than_stamped_is_refused(hub: Hub) -> None:
+    """The card, CITATION.cff and croissant.json name the repository given at release time."""
+    before = list(hub.server.log)
+    with pytest.raises(UserError, match=r"built for faip-org/fictional-ai-personas .*"
+                                        r"--repo-id faip-org/elsewhere"):
+        publish(hub.v1, "faip-org/elsewhere", endpoint=hub.server.url, token=hf.TOKEN)
+    assert hub.server.log == before  # refused before any request
+    assert "datasets/faip-org/fictional-ai-personas/tree/v1.0.0" in \
+        (hub.v1 / "CITATION.cff").read_text()
+
+
 def test_wrong_token_missing_token_and_unreachable_hub(hub: Hub, tmp_path: Path) -> None:
     with pytest.raises(UserError, match="HTTP 401 .*token was refused"):
-        publish(hub.v1, "faip-org/new-repo", endpoint=hub.server.url, token="wrong-token")
+        new = _release(tmp_path, "1.0.0", 12, "v1.0.0", repo_id="faip-org/new-repo")
+        publish(new, "faip-org/new-repo", endpoint=hub.server.url, token="wrong-token")
     result = CliRunner().invoke(main, ["publish", str(hub.v1), "--repo-id", REPO,
                                        "--endpoint", hub.server.url], env={"HF_TOKEN": ""})
     assert result.exit_code == 1 and "HF_TOKEN is not set" in result.output

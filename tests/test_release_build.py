@@ -59,7 +59,8 @@ def test_fixture_tables_are_schema_valid(tmp_path: Path) -> None:
 def test_folder_layout_is_exactly_the_release(release: Path) -> None:
     files = checksums.release_files(release)
     assert files == sorted([
-        "CHANGELOG.md", "CITATION.cff", "README.md", "croissant.json", "release.json",
+        "CHANGELOG.md", "CITATION.cff", "LICENSE.md", "README.md", "codebook.md",
+        "croissant.json", "release.json", "taxonomy.yaml",
         "assets/agreement.png", "assets/by_decade.png", "assets/persona_distribution.png",
         "assets/trait_distribution.png",
         "data/annotations/test-00000-of-00001.parquet",
@@ -137,7 +138,7 @@ def test_readme_header_and_rendered_card(release: Path) -> None:
     assert "| **total** | 24 | 72 |" in body
     assert "![persona distribution](assets/persona_distribution.png)" in body
     assert "![agreement](assets/agreement.png)" in body
-    assert "@misc{fictional_ai_personas_1_0_0" in body and "version = {1.0.0}" in body
+    assert "@misc{fictional_ai_personas_1_0_0" in body and "/tree/v1.0.0}" in body
     assert "| persona | 0.610 | [0.520, 0.700] | 40 |" in body  # agreement.json figures
     assert "| 1880s |" in body
 
@@ -300,9 +301,21 @@ def test_cli_release_and_verify(tmp_path: Path) -> None:
     catalogue = save_catalogue(rf.characters(), tmp_path / "characters.csv")
     result = CliRunner().invoke(main, [
         "release", "0.1.0", "--workdir", str(w), "--out", str(tmp_path / "rel"),
-        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue)])
+        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue),
+        "--doi", "10.57967/hf/1234"])
     assert result.exit_code == 0, result.output
     assert "passages: train" in result.output
+    # The DOI a maintainer got from the Hub fills the citation's identifiers slot.
+    cff = yaml.safe_load((tmp_path / "rel" / "CITATION.cff").read_text())
+    assert cff["identifiers"][0] == {"type": "doi", "value": "10.57967/hf/1234",
+                                     "description": "DOI of release 0.1.0"}
+    assert "doi = {10.57967/hf/1234}" in (tmp_path / "rel" / "README.md").read_text()
+    bad = CliRunner().invoke(main, [
+        "release", "0.2.0", "--workdir", str(w), "--out", str(tmp_path / "rel2"),
+        "--splits", str(splits), "--date", DATE, "--characters", str(catalogue),
+        "--doi", "hf/1234"])
+    assert bad.exit_code == 1 and "--doi 'hf/1234': expected a DOI" in bad.output
+    assert not (tmp_path / "rel2").exists()
     assert set(read_splits(splits)["version"]) == {"0.1.0"}  # the release stamped the file
     ok = CliRunner().invoke(main, ["verify", str(tmp_path / "rel")])
     assert ok.exit_code == 0, ok.output

@@ -11,14 +11,18 @@ Rules (also in ``faip aggregate --help`` and the README):
 * role_model: the **median** of the annotators' ratings (a float, e.g. 3.5 for 3 and 4).
 * Dawid–Skene (``method="dawid_skene"``): single-choice fields and each trait get the class of
   highest posterior under a per-annotator confusion model; role_model stays the median.
-* Gate: when the gold ai_present is ``absent`` the AI-specific labels (persona, stance,
-  outcome, role_model) are null and traits empty; ties in them then do not matter.
+* Gate (the codebook's rule: labels only where an AI is present): unless the gold
+  ai_present is ``present`` (``absent``, ``uncertain`` or a tie) the AI-specific labels
+  (ai_role, persona, stance, outcome, role_model) are null and traits empty; ties in them
+  then do not matter. A minority that answered them is still visible in the soft labels.
 * ``agreement``: per passage, the share of agreeing annotator pairs pooled over the four
   single-choice fields; null with fewer than two annotators. A passage below
   ``min_agreement`` needs adjudication; a passage with one annotator does not (there is
   nothing to adjudicate; ``n_annotators`` shows it).
-* Soft labels are vote shares in taxonomy order (all zeros when nobody answered the field);
-  ``traits_soft[i]`` is the share of annotators who chose the i-th trait.
+* Soft labels are vote shares in taxonomy order: ``persona_soft[i]`` is the share of the
+  passage's annotators who chose the i-th persona (so a field some annotators left blank sums
+  to less than 1, and to 0 when nobody answered it); ``traits_soft[i]`` is the share of
+  annotators who chose the i-th trait.
 * Adjudication rows (an adjudicator's decision) override the vote for their passage:
   ``method="adjudicated"``, ``needs_adjudication=False``; soft labels, ``n_annotators`` and
   ``agreement`` still describe the annotators.
@@ -72,8 +76,10 @@ def _scores(method: str, unit: np.ndarray, annotator: np.ndarray, value: np.ndar
     return np.where(votes.sum(axis=1, keepdims=True) > 0, post, 0.0)
 
 
-def _shares(votes: np.ndarray) -> list[list[float]]:
-    total = votes.sum(axis=1, keepdims=True)
+def _shares(votes: np.ndarray, n_coders: np.ndarray) -> list[list[float]]:
+    """Votes per class over the passage's annotators (not over those who answered: one
+    dissenter who alone answered persona is 1/3, not 1.0)."""
+    total = n_coders[:, None].astype(float)
     return np.divide(votes, total, out=np.zeros_like(votes), where=total > 0).tolist()
 
 
@@ -117,7 +123,7 @@ def aggregate(
         scores = _scores(method, c.unit, c.annotator, c.value, n, len(annotators), len(domain))
         winner, tie = _vote(scores)
         out[name] = [domain[w] if w >= 0 else None for w in winner]
-        out[f"{name}_soft"] = _shares(votes)
+        out[f"{name}_soft"] = _shares(votes, n_coders)
         ties[name] = tie
         m = votes.sum(axis=1)
         agree_num += (votes * (votes - 1)).sum(axis=1)
@@ -150,11 +156,11 @@ def aggregate(
     out["role_model"] = medians.to_numpy(dtype=float)
 
     agreement = np.where(agree_den > 0, agree_num / np.where(agree_den > 0, agree_den, 1), np.nan)
-    absent = np.array([v == "absent" for v in out["ai_present"]])  # type: ignore[union-attr]
+    present = np.array([v == "present" for v in out["ai_present"]])  # type: ignore[union-attr]
     needs |= ties["ai_present"]
     for name in _GATED:
-        needs |= ties[name] & ~absent
-    needs |= trait_tie.any(axis=1) & ~absent
+        needs |= ties[name] & present
+    needs |= trait_tie.any(axis=1) & present
     needs |= ~np.isnan(agreement) & (agreement < min_agreement - 1e-12)
 
     df = pd.DataFrame(out)
@@ -200,14 +206,15 @@ def _apply_adjudication(df: pd.DataFrame, adjudged: pd.DataFrame, taxonomy: Taxo
 
 
 def _apply_gate(df: pd.DataFrame) -> None:
-    """No AI in the passage: no role, persona, stance, outcome, rating or traits."""
-    absent = (df["ai_present"] == "absent").to_numpy()
-    if not absent.any():
+    """No AI present (absent, uncertain or undecided): no role, persona, stance, outcome,
+    rating or traits, whoever answered them."""
+    gated = (df["ai_present"] != "present").fillna(True).to_numpy(dtype=bool)
+    if not gated.any():
         return
     for name in (*_GATED, "role_model"):
-        df.loc[absent, name] = None
-    df.loc[absent, "role_model"] = np.nan
+        df.loc[gated, name] = None
+    df.loc[gated, "role_model"] = np.nan
     traits = df["traits"].to_numpy(copy=True)
-    for i in np.flatnonzero(absent):
+    for i in np.flatnonzero(gated):
         traits[i] = []
     df["traits"] = traits

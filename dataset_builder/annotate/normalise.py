@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from dataset_builder import console
 from dataset_builder.annotate.config import TEXT_KEY
 from dataset_builder.annotate.contributor import task_contributor
 from dataset_builder.annotate.pseudonym import contributor_identity, pseudonymise, user_identity
@@ -27,6 +28,8 @@ from dataset_builder.schemas._common import ISO_TIME, PASSAGE_ID, SEMVER
 from dataset_builder.taxonomy import Field, Taxonomy
 
 NOTES = "notes"
+# The gate answer that says there is nothing to mark: spans under it are dropped.
+NO_AI = "absent"
 _PASSAGE = re.compile(PASSAGE_ID)
 _TIME = re.compile(ISO_TIME)
 _SEMVER = re.compile(SEMVER)
@@ -249,8 +252,14 @@ def annotation_key(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
     return f"{ctx.id_prefix}{who}:{local}"
 
 
-def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
-    """One annotation -> one row (without row_id/supersedes/pull_id, which the store sets)."""
+def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context,
+                   dropped: list[str] | None = None) -> dict[str, Any]:
+    """One annotation -> one row (without row_id/supersedes/pull_id, which the store sets).
+
+    Spans of an annotation that says no AI is present contradict it (typically the
+    extractor's pre-filled mentions left in place): they are dropped, and the annotation's
+    id is added to ``dropped`` so the caller can say so.
+    """
     data = task.get("data")
     if not isinstance(data, Mapping):
         raise InvalidAnnotation("task has no data")
@@ -285,6 +294,10 @@ def annotation_row(task: Mapping[str, Any], ann: Mapping[str, Any], ctx: Context
         _apply(row, item, ctx, text)
     if row["ai_present"] is None:
         raise InvalidAnnotation("ai_present is not answered (it is required)")
+    if row["ai_present"] == NO_AI and row["spans"]:
+        row["spans"] = []
+        if dropped is not None:
+            dropped.append(row["annotation_id"])
     row["spans"].sort(key=lambda s: (s["start"], s["end"], s["label"]))
     return row
 
@@ -298,8 +311,14 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
     rows: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     seen: set[str] = set()
+    dropped: list[str] = []
+    drafts_only: list[str] = []
     for task in tasks:
         anns = task.get("annotations") or []
+        if task.get("drafts") and not any(isinstance(a, Mapping) and not a.get("was_cancelled")
+                                          for a in (anns if isinstance(anns, list) else [])):
+            data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
+            drafts_only.append(str(data.get("passage_id") or f"task {task.get('id')}"))
         if not isinstance(anns, list):
             rejected.append(Rejected(
                 reason=f"annotations is {type(anns).__name__}, not a list of annotations",
@@ -318,7 +337,7 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
             ann_id = annotation_key(task, ann, ctx)
             seen.add(ann_id)
             try:
-                rows.append(annotation_row(task, ann, ctx))
+                rows.append(annotation_row(task, ann, ctx, dropped))
             except InvalidAnnotation as exc:
                 data = task.get("data") if isinstance(task.get("data"), Mapping) else {}
                 try:
@@ -330,6 +349,16 @@ def normalise_tasks(tasks: Iterable[Mapping[str, Any]], ctx: Context
                     passage_id=data.get("passage_id"), annotator=who,
                     updated_at=ann.get("updated_at"), result=ann.get("result"),
                 ))
+    if dropped:
+        console.warn(f"{len(dropped)} annotation(s) answer ai_present={NO_AI} but mark spans "
+                     f"(e.g. {dropped[0]}); their spans were dropped: with no artificial mind "
+                     "there is nothing to mark.")
+    if drafts_only:
+        # A browser closed (or a task left) before Submit: Label Studio kept a draft, which
+        # is not an annotation and is not exported as one.
+        console.warn(f"{len(drafts_only)} passage(s) have a draft that was never submitted "
+                     f"(e.g. {drafts_only[0]}): open them in Label Studio, press Submit, then "
+                     "export again to include them.")
     return rows, rejected, seen
 
 

@@ -16,7 +16,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
-from dataset_builder.annotate.config import TEXT_KEY, guideline, labeling_config
+from dataset_builder.annotate.config import TEXT_KEY, WORK_KEY, guideline, labeling_config
 from dataset_builder.annotate.normalise import plain
 from dataset_builder.annotate.release_source import (
     Choice,
@@ -34,6 +34,9 @@ MODEL_VERSION = f"dataset_builder-{__version__}"
 # progress still moves), and 20-40% slower at 500.
 BATCH_SIZE = 2000
 SPAN_FIELD = "spans"
+# Task data an annotator reads; every other key of task_data() is bookkeeping for the
+# pipeline and is hidden from the task list.
+SHOWN_DATA = (TEXT_KEY, WORK_KEY)
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,49 @@ def ensure_project(client: Any, url: str, title: str, maximum_annotations: int,
     return project, False
 
 
+def hidden_columns(columns: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Label Studio's own hidden task-list columns, plus every task data key but the shown.
+
+    ``columns`` is the answer of ``GET /api/dm/columns``; the ids returned are the ones the
+    Data Manager stores in a tab (``tasks:data.text_sha256``, ``tasks:inner_id``).
+    """
+    sample = task_data({"text": "", "passage_id": "", "work_id": "", "text_sha256": "",
+                        "char_start": 0, "char_end": 0}, "", "")
+    internal_keys = [f"tasks:data.{key}" for key in sample if key not in SHOWN_DATA]
+    hidden: dict[str, list[str]] = {"explore": list(internal_keys),
+                                    "labeling": list(internal_keys)}
+    for col in columns:
+        if col.get("children"):  # the "data" group itself
+            continue
+        parent = f"{col['parent']}." if col.get("parent") else ""
+        key = f"{col.get('target', 'tasks')}:{parent}{col['id']}"
+        internal = col.get("parent") == "data" and col["id"] not in SHOWN_DATA
+        defaults = col.get("visibility_defaults") or {}
+        for mode, keys in hidden.items():
+            if (internal or defaults.get(mode) is False) and key not in keys:
+                keys.append(key)
+    return hidden
+
+
+def ensure_task_list(client: Any, url: str, project_id: int) -> None:
+    """Give a project without a saved task list one that hides the internal columns.
+
+    Label Studio keeps column visibility per tab ("view"); an existing tab is the
+    maintainers' (or the volunteer's) choice and is left as it is.
+    """
+    views = lsc.call(url, "listing the project's tabs", client.views.list, project=project_id)
+    if views:
+        return
+    http = client._client_wrapper.httpx_client  # the SDK's authenticated HTTP client
+    with lsc.speaking_errors(url, "reading the task list's columns"):
+        response = http.request("api/dm/columns/", method="GET", params={"project": project_id})
+        if response.status_code >= 400:
+            raise ApiError(status_code=response.status_code, body=response.text[:300])
+    columns = response.json().get("columns") or []
+    lsc.call(url, "creating the project's task list", client.views.create, project=project_id,
+             data={"title": "Passages", "hiddenColumns": hidden_columns(columns)})
+
+
 def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
                    ) -> dict[str, str | None]:
     """passage_id -> text_sha256 of every task already in the project.
@@ -101,6 +147,18 @@ def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
     return found
 
 
+def work_line(title: Any, authors: Any, year: Any = None) -> str:
+    """"Title — Author, Author (year)": what the annotator sees above the passage."""
+    names = [str(a) for a in (plain(authors) or []) if a]
+    line = str(title) if isinstance(title, str) and title.strip() else "Untitled work"
+    if names:
+        line += " — " + ", ".join(names)
+    year = plain(year)
+    if isinstance(year, int | float) and year == year:
+        line += f" ({int(year)})"
+    return line
+
+
 def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict[str, Any]:
     data = {
         TEXT_KEY: row["text"], "passage_id": row["passage_id"], "work_id": row["work_id"],
@@ -114,6 +172,9 @@ def task_data(row: dict[str, Any], tax_version: str, guide_version: str) -> dict
         data["title"] = title
     if isinstance(authors, list) and authors:
         data["author"] = "; ".join(str(a) for a in authors)
+    # The one line the labelling screen shows above the passage.
+    data[WORK_KEY] = (work_line(title, authors, row.get("year")) if isinstance(title, str)
+                      else str(row["work_id"]))
     return data
 
 
@@ -146,7 +207,7 @@ def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     keep = passages["duplicate_of"].isna() & passages["text"].notna()
     rows = passages[keep].reset_index(drop=True)
     if table_path(workdir, "works").exists():
-        works = read_table(workdir, "works")[["work_id", "title", "authors"]]
+        works = read_table(workdir, "works")[["work_id", "title", "authors", "year"]]
         rows = rows.merge(works.rename(columns={"title": "work_title"}), on="work_id",
                           how="left")
     return rows, int((~keep).sum())
@@ -201,6 +262,7 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
                      f"{changed[0]}); their tasks were left as they are. Re-extract with the "
                      "same settings, or push to a new project for the new passages.")
     imported = import_in_batches(client, url, proj.id, new_tasks, batch_size, "pushing tasks")
+    ensure_task_list(client, url, int(proj.id))
     return PushResult(int(proj.id), project, created, imported, len(passages) - len(new_tasks),
                       len(changed), skipped)
 

@@ -92,9 +92,10 @@ def aggregate(workdir: Path, annotations_dir: Path | None, method: str,
     majority: most frequent answer; a tie gives a null label and needs_adjudication.
       Traits: chosen by more than half of the annotators (exactly half is a tie).
     dawid_skene: per-annotator confusion matrices fitted by EM; highest posterior.
-    role_model is the median rating. Soft labels are vote shares in taxonomy order.
-    Gold ai_present 'absent' -> null ai_role, persona, stance, outcome, role_model; no
-    traits.
+    role_model is the median rating. Soft labels: share of the passage's annotators
+      who chose each class, in taxonomy order.
+    Gold ai_present not 'present' (absent, uncertain, tie) -> null ai_role, persona,
+      stance, outcome, role_model; no traits.
     Adjudication rows override the vote (method 'adjudicated').
     A passage with one annotator has a null agreement and is not flagged.
     """

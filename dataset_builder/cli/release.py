@@ -56,10 +56,14 @@ def split(workdir: Path, splits_path: Path | None, seed: int, ratios: str) -> No
 @click.option("--template", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Card template (default: the project's DATASET_CARD.md).")
 @click.option("--repo-id", default="fictional-ai-personas/fictional-ai-personas",
-              show_default=True, help="Hub repository named in the card and croissant.json.")
+              show_default=True, help="Hub repository named in the card, CITATION.cff and "
+              "croissant.json (`faip publish` refuses another).")
+@click.option("--doi", default=None, metavar="10.XXXX/...",
+              help="The release's DOI, once the Hub has issued one: written into "
+              "CITATION.cff's identifiers and the card's BibTeX.")
 def release(version: str, workdir: Path, out: Path, splits_path: Path | None, date: str | None,
             previous: str, characters_csv: Path | None, template: Path | None,
-            repo_id: str) -> None:
+            repo_id: str, doi: str | None) -> None:
     """Build release VERSION (X.Y.Z) of WORKDIR into the new folder --out.
 
     \b
@@ -69,7 +73,9 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
       README.md        YAML header (configs, dataset_info) + the rendered card
       assets/*.png     the card's figures
       croissant.json   Croissant 1.0 metadata with RAI fields
-      CITATION.cff     the citation, stamped with version and date
+      CITATION.cff     the citation, stamped with version, date, URL (and --doi)
+      taxonomy.yaml    the label definitions; codebook.md the annotators' codebook
+      LICENSE.md       the licences of annotations and texts in this release
       CHANGELOG.md     what changed since --previous
       release.json     version, taxonomy ids, row counts
       CHECKSUMS        sha256 of every file
@@ -90,7 +96,7 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
         characters = load_catalogue(characters_csv)
     folder = build_release(version, workdir, out, splits_path=splits_path, date=date,
                            previous=previous, characters=characters, template=template,
-                           repo_id=repo_id)
+                           repo_id=repo_id, doi=doi)
     info(release_summary(folder))
 
 

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import Features
 
-from dataset_builder import taxonomy
+from dataset_builder import codebook, taxonomy
 from dataset_builder.errors import UserError
 from dataset_builder.io import (
     atomic_open,
@@ -38,9 +38,11 @@ from dataset_builder.release import (
     checksums,
     citation,
     croissant,
+    facts,
     history,
     plots,
     scan,
+    statements,
     stats,
 )
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
@@ -119,6 +121,7 @@ def build_release(
     citation_path: str | Path | None = None,
     repo_id: str = DEFAULT_REPO_ID,
     stamp_splits: bool = True,
+    doi: str | None = None,
     allow_demo_key: bool = False,
 ) -> Path:
     """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path.
@@ -160,7 +163,7 @@ def build_release(
         tmp = make_dir_temp(f".{out.name}.partial-", out.parent)
         try:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
-                        citation_path, repo_id, prev_folder, worker)
+                        citation_path, repo_id, prev_folder, worker, doi)
             if out.exists():
                 out.rmdir()
             os.replace(tmp, out)
@@ -226,7 +229,7 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
             if not out.sizes[config]:
                 if config == "annotations" and frames.annotations.empty:
                     # Before any human annotation: the config is left out, and the card,
-                    # release.json and Croissant say so (see no_annotation_notice).
+                    # release.json and Croissant say so (statements.no_annotation).
                     del out.sizes[config], out.data_files[config], out.download[config]
                     continue
                 raise UserError(
@@ -238,7 +241,7 @@ def _write_tables(folder: Path, frames: ReleaseFrames, features: dict[str, Featu
 def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
                 tax: taxonomy.Taxonomy, template_text: str, template_name: str,
                 citation_path: str | Path | None, repo_id: str, previous: Path | None,
-                worker: plots.FigureWorker) -> None:
+                worker: plots.FigureWorker, doi: str | None = None) -> None:
     features = {c: features_of(c, tax) for c in CONFIGS}
     worker.submit(*stats.figure_data(frames, tax))  # drawn while the tables are written
     written = _write_tables(folder, frames, features)
@@ -250,42 +253,67 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     for name, png in figures.items():
         atomic_write_bytes(folder / "assets" / f"{name}.png", png)
 
-    cff = citation.stamped(citation.load_cff(citation_path), version, date)
+    known = facts.compute(frames)
+    _write_definitions(folder, tax)
+    hub_url = f"https://huggingface.co/datasets/{repo_id}"
+    repo_url = f"{hub_url}/tree/v{version}"
+    cff = citation.stamped(citation.load_cff(citation_path), version, date, url=repo_url,
+                           doi=doi)
     atomic_write_text(folder / "CITATION.cff", citation.cff_text(cff))
     bibtex = citation.bibtex(cff)
-    notice = no_annotation_notice(frames, str(cff.get("repository-code", "")))
+    atomic_write_text(folder / "LICENSE.md", statements.licence_file(known, version))
 
+    code_url = str(cff.get("repository-code", hub_url))
     context = {f"stats.{k}": v for k, v in stats.compute(frames, tax).items()}
+    context |= {f"stats.{k}": v for k, v in statements.sentences(known, frames).items()}
     context |= {f"figures.{k}": f"![{k.replace('_', ' ')}](assets/{k}.png)" for k in figures}
     context |= {
         "version": version, "date": date, "repo_id": repo_id, "pretty_name": card.PRETTY_NAME,
-        "taxonomy_version": tax.version, "citation.bibtex": bibtex.rstrip(),
+        "taxonomy_version": tax.version, "codebook_version": codebook.load().version,
+        "citation.bibtex": bibtex.rstrip(),
+        "citation.note": citation.entity_note(cff),
+        "citation.doi": (f"DOI: {citation.doi_of(cff)}." if citation.doi_of(cff) else
+                         "no DOI has been issued for this release yet."),
         "configs.table": stats.md_table(
             ["config", "splits", "rows"],
             [[c, ", ".join(s), f"{sum(n for n, _ in s.values()):,}"]
              for c, s in sizes.items()]),
+        "notice": statements.notice(known, code_url, tax),
+        "labels.fields": statements.label_fields(tax),
+        "labels.gated": ", ".join(f"`{f}`" for f in statements.gated_fields(tax)),
+        "repo_code_url": code_url, "hub_url": hub_url,
+        "data_fields": statements.data_fields(features, tax),
+        "example": statements.example(frames, features["passages"]),
+        "authors": ", ".join(str(a.get("name") or a.get("family-names", ""))
+                             for a in cff.get("authors", [])),
+        "contact": f"the issue tracker of {code_url}" if "github.com" in code_url
+                   else code_url,
     }
     body = card.render(template_text, context, template_name)
-    if notice:
-        body = f"> **{notice}**\n\n{body.lstrip()}"
     n_passages = sum(n for n, _ in sizes["passages"].values())
-    header = card.card_data(version, features, sizes, data_files, download, n_passages)
+    header = card.card_data(version, features, sizes, data_files, download, n_passages,
+                            known)
     atomic_write_text(folder / "README.md", card.readme(header, body))
 
-    repo_url = f"https://huggingface.co/datasets/{repo_id}/tree/v{version}"
-    meta = croissant.croissant(version, date, repo_url, str(cff.get("abstract", "")).strip(),
-                               bibtex, features)
-    if notice:
-        meta["description"] = f"{notice} {meta.get('description', '')}".strip()
-        meta["rai:annotationsPerItem"] = "None yet: no passage has a human annotation."
+    notes = statements.plain_notes(known, code_url, tax)
+    meta = croissant.croissant(
+        version, date, repo_url, " ".join([str(cff.get("abstract", "")).strip(), *notes]),
+        bibtex, features, tax,
+        statements.rai(known, frames, code_url, tax),
+        {"name": context["authors"], "url": code_url},
+        statements.licence_urls(known), {c: list(s) for c, s in sizes.items()})
     atomic_write_json(folder / "croissant.json", meta)
 
     manifest = {
         "version": version, "date": date, "repo_id": repo_id,
         "taxonomy_version": tax.version, "taxonomy_ids": _taxonomy_ids(tax),
         "configs": {c: {s: n for s, (n, _) in v.items()} for c, v in sizes.items()},
-        "human_annotations": len(frames.annotations),
-        **({"annotation_status": notice} if notice else {}),
+        # What a user must know before using the data (also at the top of the card).
+        "sample_data": known.sample_works > 0,
+        "human_annotations": known.n_annotations,
+        "notes": notes,
+        **({"annotation_status": statements.no_annotation(known, code_url, tax)}
+           if not known.human_labels else {}),
     }
     atomic_write_json(folder / changelog.MANIFEST, manifest)
     previous_text = ""
@@ -305,16 +333,10 @@ def _build_into(folder: Path, version: str, date: str, frames: ReleaseFrames,
     checksums.write(folder)
 
 
-def no_annotation_notice(frames: ReleaseFrames, repository: str) -> str:
-    """The plain statement a release without any human annotation carries, else ''."""
-    if not frames.annotations.empty:
-        return ""
-    return ("No human annotation exists yet: every label column (ai_present, persona, traits, "
-            "stance, outcome, role_model and their agreement) is null, and there is no "
-            "`annotations` config. The extractor's machine suggestions (score, evidence, "
-            "character_ids) are kept apart from human labels. To contribute labels, follow "
-            f"CONTRIBUTING.md in {repository or 'the repository'}; the next minor version "
-            "carries them.")
+def _write_definitions(folder: Path, tax: taxonomy.Taxonomy) -> None:
+    """taxonomy.yaml and codebook.md: what every label id means, without the repository."""
+    atomic_write_bytes(folder / "taxonomy.yaml", tax.path.read_bytes())
+    atomic_write_text(folder / "codebook.md", codebook.as_markdown(codebook.load(), tax))
 
 
 def release_summary(folder: Path) -> str:

@@ -18,6 +18,8 @@ from huggingface_hub import DatasetCardData
 
 from dataset_builder.errors import UserError
 from dataset_builder.paths import project_file
+from dataset_builder.release.facts import Facts
+from dataset_builder.release.statements import hub_licence
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 PRETTY_NAME = "Fictional AI Personas"
@@ -59,17 +61,23 @@ def card_data(
     data_files: Mapping[str, Mapping[str, str]],
     download_sizes: Mapping[str, int],
     n_passages: int,
+    known: Facts,
 ) -> DatasetCardData:
-    """The YAML header: Hub metadata, ``configs`` and ``dataset_info`` (datasets' own API)."""
+    """The YAML header: Hub metadata, ``configs`` and ``dataset_info`` (datasets' own API).
+
+    Licence and creators follow the data: volunteers' labels are crowdsourced, the
+    extractor's suggestions machine-generated; the project's sample stories are not found
+    text."""
     data = DatasetCardData(
-        license="cc-by-4.0",
+        **hub_licence(known),
         language=["en"],
         pretty_name=PRETTY_NAME,
         size_categories=[size_category(n_passages)],
-        task_categories=["text-classification"],
+        task_categories=["text-classification", "token-classification"],
         task_ids=["multi-class-classification", "multi-label-classification"],
-        annotations_creators=["expert-generated"],
-        language_creators=["found"],
+        annotations_creators=(["crowdsourced", "machine-generated"] if known.human_labels
+                              else ["machine-generated"]),
+        language_creators=["other"] if known.all_sample else ["found"],
         multilinguality=["monolingual"],
         source_datasets=["original"],
         tags=TAGS,

@@ -1,7 +1,10 @@
 """croissant.json: Croissant 1.0 metadata (with Responsible-AI fields) for a release folder.
 
-Record sets list the scalar and label columns of each config; list/struct columns are
-documented in the README (Croissant needs sub-fields for them and adds little for users).
+Every column of every config is a field, described from ``fields.py``: list columns are
+``repeated`` fields, lists of structs have sub-fields, and ClassLabel columns reference an
+enumeration record set that maps each class index to its taxonomy id. A ``splits`` record set
+(cr:Split) names the splits, and each record's split comes from its file name. The RAI
+fields that state facts about the data are written from ``facts.Facts``.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from datasets import ClassLabel, Features, Value
+from datasets import ClassLabel, Features, List, Value
+
+from dataset_builder.release.fields import describe, describe_item
+from dataset_builder.taxonomy import Taxonomy
 
 CONTEXT: dict[str, Any] = {
     "@language": "en",
@@ -52,67 +58,85 @@ CONTEXT: dict[str, Any] = {
 
 _TYPES = {"string": "sc:Text", "bool": "sc:Boolean", "float32": "sc:Float",
           "float64": "sc:Float", "int8": "sc:Integer", "int32": "sc:Integer",
-          "int64": "sc:Integer"}
-
-RAI: dict[str, Any] = {
-    "rai:dataCollection": (
-        "Narratives are collected from public-domain sources (Project Gutenberg mirrors), from "
-        "contributors' own files and from Hugging Face text datasets; passages in which an "
-        "artificial mind appears are extracted with a lexicon and a curated catalogue of AI "
-        "characters."),
-    "rai:dataCollectionType": ["Web Scraping", "Manual Human Curation"],
-    "rai:dataAnnotationProtocol": [
-        "Annotators label each passage in Label Studio following the versioned codebook in "
-        "annotation_guides/: an ai_present gate, the AI's role in the passage, one persona, "
-        "any number of traits, the "
-        "narrative stance, the outcome for the AI and a 1-5 role-model rating, with evidence "
-        "spans."],
-    "rai:dataAnnotationPlatform": ["Label Studio"],
-    "rai:annotationsPerItem": "Usually two or more; n_annotators gives the count per passage.",
-    "rai:annotatorDemographics": [
-        "Not collected; annotators appear only as keyed-hash pseudonyms (ann_ + 12 hex)."],
-    "rai:dataBiases": [
-        "Skewed toward English-language, public-domain (pre-1930) fiction and toward AI "
-        "characters famous enough to be catalogued; personas reflect the annotators' reading."],
-    "rai:dataLimitations": [
-        "Passages are excerpts: labels judge the passage, not the whole work. Texts of works "
-        "whose licence forbids redistribution are withheld (text is null) and must be "
-        "rehydrated from the user's own copy."],
-    "rai:dataUseCases": [
-        "Measuring how fiction portrays artificial minds; training and evaluating classifiers "
-        "of AI personas and alignment-relevant traits; filtering or weighting pretraining "
-        "data."],
-    "rai:dataSocialImpact": (
-        "Helps researchers study which AI personas fiction teaches language models; misuse "
-        "could select for harmful personas, which the same labels make visible."),
-    "rai:personalSensitiveInformation": [
-        "None intended: fictional texts only; annotators are pseudonymised and the release "
-        "refuses files containing e-mail addresses or tokens."],
-    "rai:dataReleaseMaintenancePlan": (
-        "Versioned releases (semantic versioning) tagged vX.Y.Z on the Hub; splits are stable "
-        "across versions; each release has a changelog and checksums."),
-}
+          "int64": "sc:Integer", "timestamp[us, tz=UTC]": "sc:DateTime"}
 
 
-def _field(config: str, name: str, feature: object) -> dict[str, Any] | None:
-    if isinstance(feature, ClassLabel):
-        dtype, description = "sc:Integer", f"Class index into {feature.names}"
-    elif isinstance(feature, Value) and feature.dtype in _TYPES:
-        dtype, description = _TYPES[feature.dtype], name.replace("_", " ")
-    else:
-        return None
+def _names_set(config: str, column: str, names: list[str]) -> dict[str, Any]:
+    rid = f"{config}-{column}-names"
     return {
-        "@type": "cr:Field",
-        "@id": f"{config}/{name}",
-        "name": f"{config}/{name}",
-        "description": description,
-        "dataType": dtype,
-        "source": {"fileSet": {"@id": f"parquet-{config}"}, "extract": {"column": name}},
+        "@type": "cr:RecordSet", "@id": rid, "name": rid, "dataType": "sc:Enumeration",
+        "description": f"The class names of {config}.{column}: index -> taxonomy id "
+                      "(taxonomy.yaml in this folder defines each).",
+        "key": {"@id": f"{rid}/index"},
+        "field": [
+            {"@type": "cr:Field", "@id": f"{rid}/index", "name": f"{rid}/index",
+             "description": "Class index as stored in the column.", "dataType": "sc:Integer"},
+            {"@type": "cr:Field", "@id": f"{rid}/name", "name": f"{rid}/name",
+             "description": "Taxonomy id of the class.", "dataType": "sc:Text"},
+        ],
+        "data": [{f"{rid}/index": i, f"{rid}/name": n} for i, n in enumerate(names)],
+    }
+
+
+def _field(config: str, name: str, feature: object, description: str,
+           enums: list[dict[str, Any]], parent: str | None = None) -> dict[str, Any]:
+    """One cr:Field for a column (or a sub-field of a list of structs)."""
+    fid = f"{parent or config}/{name}"
+    out: dict[str, Any] = {"@type": "cr:Field", "@id": fid, "name": fid,
+                           "description": description}
+    inner = feature
+    if isinstance(inner, List):
+        out["repeated"] = True
+        inner = inner.feature
+    if isinstance(inner, ClassLabel):
+        out["dataType"] = "sc:Integer"
+        if parent is None:
+            enum = _names_set(config, name, list(inner.names))
+            enums.append(enum)
+            out["references"] = {"field": {"@id": f"{enum['@id']}/index"}}
+    elif isinstance(inner, Value):
+        out["dataType"] = _TYPES.get(str(inner.dtype), "sc:Text")
+    elif isinstance(inner, dict):
+        out["subField"] = [_field(config, k, v, describe_item(name, k), enums, parent=fid)
+                           for k, v in inner.items()]
+    if parent is None:
+        out["source"] = {"fileSet": {"@id": f"parquet-{config}"}, "extract": {"column": name}}
+    else:
+        out["source"] = {"fileSet": {"@id": f"parquet-{config}"},
+                         "extract": {"column": parent.split("/", 1)[1]},
+                         "transform": {"jsonPath": name}}
+    return out
+
+
+def _split_field(config: str) -> dict[str, Any]:
+    return {
+        "@type": "cr:Field", "@id": f"{config}/split", "name": f"{config}/split",
+        "description": "The split of the record, from its file name.",
+        "dataType": ["sc:Text", "cr:Split"],
+        "references": {"field": {"@id": "splits/name"}},
+        "source": {"fileSet": {"@id": f"parquet-{config}"},
+                   "extract": {"fileProperty": "fullpath"},
+                   # The file name's split; fullpath may or may not carry a leading folder.
+                   "transform": {"regex": r"^.*?/?(\w+)-\d{5}-of-\d{5}\.parquet$"}},
+    }
+
+
+def _splits_set(splits: list[str]) -> dict[str, Any]:
+    return {
+        "@type": "cr:RecordSet", "@id": "splits", "name": "splits",
+        "dataType": "cr:Split", "key": {"@id": "splits/name"},
+        "description": "The splits: grouped by work, stratified by persona, stable across "
+                       "releases; works and characters have one train split (all rows).",
+        "field": [{"@type": "cr:Field", "@id": "splits/name", "name": "splits/name",
+                   "description": "Split name.", "dataType": "sc:Text"}],
+        "data": [{"splits/name": s} for s in splits],
     }
 
 
 def croissant(version: str, date: str, repo_url: str, description: str, citation: str,
-              features: Mapping[str, Features]) -> dict[str, Any]:
+              features: Mapping[str, Features], tax: Taxonomy, rai: Mapping[str, Any],
+              creator: Mapping[str, str], licences: list[str],
+              splits: Mapping[str, list[str]]) -> dict[str, Any]:
     distribution: list[dict[str, Any]] = [{
         "@type": "cr:FileObject",
         "@id": "repo",
@@ -123,7 +147,18 @@ def croissant(version: str, date: str, repo_url: str, description: str, citation
         # Croissant's documented placeholder for a git repository (mlcommons/croissant#80).
         "sha256": "https://github.com/mlcommons/croissant/issues/80",
     }]
-    record_sets = []
+    for name, fmt, what in (
+            ("taxonomy.yaml", "application/yaml",
+             "The label taxonomy: every label field's ids, names and definitions."),
+            ("codebook.md", "text/markdown",
+             "The annotators' codebook: definitions, decision rules and examples per label.")):
+        distribution.append({
+            "@type": "cr:FileObject", "@id": name, "name": name, "description": what,
+            "contentUrl": name, "containedIn": {"@id": "repo"}, "encodingFormat": fmt,
+        })
+    record_sets: list[dict[str, Any]] = []
+    enums: list[dict[str, Any]] = []
+    all_splits: list[str] = []
     for config, feats in features.items():
         distribution.append({
             "@type": "cr:FileSet",
@@ -134,9 +169,14 @@ def croissant(version: str, date: str, repo_url: str, description: str, citation
             "encodingFormat": "application/x-parquet",
             "includes": f"data/{config}/*.parquet",
         })
-        fields = [f for n, feat in feats.items() if (f := _field(config, n, feat))]
+        fields = [_field(config, n, feat, describe(config, n, tax), enums)
+                  for n, feat in feats.items()]
+        if "split" not in feats:  # works has its own split column: its passages' split
+            fields.append(_split_field(config))
+        all_splits += [s for s in splits.get(config, []) if s not in all_splits]
         record_sets.append({"@type": "cr:RecordSet", "@id": config, "name": config,
-                            "description": f"The {config} config.", "field": fields})
+                            "description": CONFIG_DESCRIPTIONS.get(config, config),
+                            "field": fields})
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -144,13 +184,23 @@ def croissant(version: str, date: str, repo_url: str, description: str, citation
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "description": description,
         "citeAs": citation,
-        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "creator": {"@type": "sc:Organization", **creator},
+        "license": licences,
         "url": repo_url,
         "version": version,
         "datePublished": date,
         "keywords": ["fiction", "artificial intelligence", "personas", "AI alignment"],
         "inLanguage": "en",
-        **RAI,
+        **rai,
         "distribution": distribution,
-        "recordSet": record_sets,
+        "recordSet": [_splits_set(all_splits), *enums, *record_sets],
     }
+
+
+CONFIG_DESCRIPTIONS = {
+    "passages": "One row per passage: text, offsets, work, the extractor's suggestions and "
+                "the aggregated human labels.",
+    "annotations": "Every annotator's live labels, one row per annotation (pseudonymous).",
+    "works": "One row per collected work, with the split its passages belong to.",
+    "characters": "The catalogue of fictional AI characters (facts only).",
+}

@@ -84,8 +84,8 @@ def annotations_features(tax: Taxonomy) -> Features:
                        "end": Value("int32"), "text": Value("string")}),
         "notes": Value("string"),
         "lead_time": Value("float32"),
-        "created_at": Value("string"),
-        "updated_at": Value("string"),
+        "created_at": Value("timestamp[us, tz=UTC]"),
+        "updated_at": Value("timestamp[us, tz=UTC]"),
         "adjudication": Value("bool"),
         "taxonomy_version": Value("string"),
         "guideline_version": Value("string"),
@@ -176,6 +176,8 @@ def _column(series: pd.Series, kind: pa.DataType) -> pa.Array:
         return _bare(pa.array(series.to_numpy(), type=kind, from_pandas=True))
     if pa.types.is_boolean(kind) and series.dtype == "bool":
         return _bare(pa.array(series.to_numpy(), type=kind))
+    if pa.types.is_timestamp(kind) and isinstance(series.dtype, pd.DatetimeTZDtype):
+        return _bare(_arrow(series, kind))
     values = series.to_numpy(dtype=object, na_value=None) if series.dtype != object \
         else series.to_numpy()
     return pa.array(values, type=kind, from_pandas=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ class ReleaseFrames:
     splits: pd.DataFrame
     taxonomy_version: str
     agreement: dict[str, dict[str, float]] = field(default_factory=dict)
+    # How often annotators kept the extractor's suggested spans (the agreement report's).
+    suggestions: dict[str, Any] = field(default_factory=dict)
 
 
 def _read_inputs(root: Path, annotations_dir: Path | None) -> dict[str, pd.DataFrame]:
@@ -101,7 +104,7 @@ def by_split(frame: pd.DataFrame, keys: list[str]) -> dict[str, pd.DataFrame]:
     return {s: frame.take(order[split == s]) for s in SPLITS}
 
 
-def read_agreement(root: Path) -> dict[str, dict[str, float]]:
+def _agreement_json(root: Path) -> dict[str, Any]:
     import json
 
     path = root / "agreement" / "agreement.json"
@@ -111,8 +114,19 @@ def read_agreement(root: Path) -> dict[str, dict[str, float]]:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise UserError(f"{path}: not valid JSON ({exc}); rerun `faip agreement`.") from exc
-    fields = raw.get("fields", raw) if isinstance(raw, dict) else {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def read_agreement(root: Path) -> dict[str, dict[str, float]]:
+    raw = _agreement_json(root)
+    fields = raw.get("fields", raw)
     return {k: v for k, v in fields.items() if isinstance(v, dict) and "alpha" in v}
+
+
+def read_suggestions(root: Path) -> dict[str, Any]:
+    summary = _agreement_json(root).get("summary")
+    found = summary.get("suggestions") if isinstance(summary, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
 def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.DataFrame,
@@ -132,7 +146,7 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     if not Path(splits_path).exists():
         raise UserError(f"{splits_path}: splits file not found; run `faip split --workdir "
                         f"{root} --splits {splits_path}` and commit the file.")
-    works, passages = tables["works"], tables["passages"]
+    works, passages = released_works(tables["works"]), tables["passages"]
     passage_split = split_of_works(splits, passages["work_id"], splits_path)
     leaks = check_leakage(passages, passage_split)
     if leaks:
@@ -168,6 +182,8 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     # Span texts quote the passage: withhold them with the text.
     ann["spans"] = without_span_text(ann["spans"], ann_withheld.to_numpy())
     ann["split"] = split_of_works(splits, ann["work_id"], splits_path).to_numpy()
+    for column in ("created_at", "updated_at"):  # ISO strings -> UTC timestamps
+        ann[column] = pd.to_datetime(ann[column].astype(object), utc=True, format="ISO8601")
 
     work_rows = works.assign(text_withheld=withheld).merge(
         splits[["work_id", "split"]], on="work_id", how="left").sort_values("work_id")
@@ -179,7 +195,28 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
     }
     return ReleaseFrames(data=data, works=works, passages=passages, annotations=live,
                          splits=splits, taxonomy_version=tax.version,
-                         agreement=read_agreement(root))
+                         agreement=read_agreement(root), suggestions=read_suggestions(root))
+
+
+def released_works(works: pd.DataFrame) -> pd.DataFrame:
+    """The works as released: a title on one line (Gutenberg puts a subtitle on a second
+    line: "Title: Subtitle"), and no source URL for the project's sample stories, whose
+    Gutenberg-style ebook numbers are invented."""
+    from dataset_builder.release.facts import is_sample
+
+    out = works.copy()
+    out["title"] = out["title"].astype(object).map(
+        lambda t: t if not isinstance(t, str) else _one_line(t))
+    sample = out["subjects"].map(is_sample).to_numpy(dtype=bool)
+    out["source_url"] = out["source_url"].astype(object).where(~sample, None)
+    return out
+
+
+def _one_line(title: str) -> str:
+    import re
+
+    lines = [part.strip() for part in re.split(r"[\r\n]+", title) if part.strip()]
+    return ": ".join(lines)
 
 
 def without_span_text(spans: pd.Series, hide: np.ndarray) -> pd.Series:

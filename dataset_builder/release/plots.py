@@ -16,7 +16,7 @@ from typing import Any
 # name -> (title, bar labels top to bottom, counts): JSON-friendly on purpose.
 Bars = dict[str, tuple[str, list[str], list[int]]]
 # (field key, alpha, ci_low or None, ci_high or None) in display order.
-Intervals = list[tuple[str, float, float | None, float | None]]
+Intervals = list[tuple[str, float | None, float | None, float | None]]
 
 
 def _pyplot() -> Any:
@@ -54,26 +54,47 @@ def _png(fig: Any) -> bytes:
 
 
 def _agreement_figure(intervals: Intervals) -> bytes:
-    """Krippendorff's alpha per field with its 95% interval: reliability at a glance."""
+    """Krippendorff's alpha per field with its 95% interval: reliability at a glance. A field
+    without an alpha (no variation) is listed with "n/a"; one whose interval is not shown
+    (a trait chosen in too few passages) is a hollow marker."""
     plt = _pyplot()
     keys = [k for k, _, _, _ in intervals]
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1)), dpi=100)
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(keys) + 1.6)), dpi=100)
     if keys:
-        alphas = [a for _, a, _, _ in intervals][::-1]
-        low = [lo for _, _, lo, _ in intervals][::-1]
-        high = [hi for _, _, _, hi in intervals][::-1]
-        err = [[a - lo if lo is not None else 0 for a, lo in zip(alphas, low, strict=True)],
-               [hi - a if hi is not None else 0 for a, hi in zip(alphas, high, strict=True)]]
-        ax.errorbar(alphas, keys[::-1], xerr=err, fmt="o", color="#4c72b0", capsize=3)
-        ax.axvline(0.667, color="#c44e52", linestyle="--", linewidth=1)
-        ax.axvline(0.8, color="#55a868", linestyle="--", linewidth=1)
-        ax.set_xlim(min([-0.05, *(lo - 0.05 for lo in low if lo is not None)]), 1.05)
+        rows = list(reversed(intervals))
+        ys = list(range(len(rows)))
+        with_ci = [(y, a, lo, hi) for y, (_, a, lo, hi) in zip(ys, rows, strict=True)
+                   if a is not None and lo is not None and hi is not None]
+        bare = [(y, a) for y, (_, a, lo, hi) in zip(ys, rows, strict=True)
+                if a is not None and (lo is None or hi is None)]
+        missing = [y for y, (_, a, _, _) in zip(ys, rows, strict=True) if a is None]
+        if with_ci:
+            ax.errorbar([a for _, a, _, _ in with_ci], [y for y, _, _, _ in with_ci],
+                        xerr=[[a - lo for _, a, lo, _ in with_ci],
+                              [hi - a for _, a, _, hi in with_ci]],
+                        fmt="o", color="#4c72b0", capsize=3, label="alpha with 95% CI")
+        if bare:
+            ax.plot([a for _, a in bare], [y for y, _ in bare], "o", markerfacecolor="white",
+                    color="#4c72b0", label="alpha, no trustworthy interval")
+        for y in missing:
+            ax.text(0.0, y, "n/a (no variation)", va="center", ha="left", fontsize=8,
+                    color="#555555")
+        ax.set_yticks(ys, [k for k, _, _, _ in rows])
+        ax.axvline(0.667, color="#c44e52", linestyle="--", linewidth=1,
+                   label="0.667: tentative conclusions")
+        ax.axvline(0.8, color="#55a868", linestyle="--", linewidth=1, label="0.8: reliable")
+        lows = [lo for _, _, lo, _ in with_ci] + [a for _, a in bare]
+        ax.set_xlim(min([-0.05, *(v - 0.05 for v in lows)]), 1.05)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.4, -0.6 / fig.get_figheight()),
+                  ncol=2, fontsize=8, frameon=False)
+        ax.set_xlabel("Krippendorff's alpha")
     else:
         ax.text(0.5, 0.5, "no agreement report in this release", ha="center", va="center")
         ax.set_axis_off()
-    ax.set_title("Krippendorff's alpha per field (95% CI; dashed: 0.667 and 0.8)")
+    ax.set_title("Inter-annotator agreement per field")
     fig.subplots_adjust(left=0.3, right=0.97, top=1 - 0.5 / fig.get_figheight(),
-                        bottom=0.6 / fig.get_figheight())
+                        bottom=1.4 / fig.get_figheight())
     return _png(fig)
 
 

@@ -95,7 +95,16 @@ def publish(folder: str | Path, repo_id: str, endpoint: str | None = None,
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
     root = Path(folder)
-    version = changelog.read_manifest(root, "the folder to publish")["version"]
+    manifest = changelog.read_manifest(root, "the folder to publish")
+    version = manifest["version"]
+    stamped = manifest.get("repo_id")
+    if stamped and stamped != repo_id:
+        # Card, citation and Croissant name the stamped repository: publishing elsewhere
+        # would send every reader of them to the wrong place.
+        raise UserError(
+            f"{root}: this release was built for {stamped} (its card, CITATION.cff and "
+            f"croissant.json link there), not {repo_id}; rebuild it with `faip release ... "
+            f"--repo-id {repo_id}` or publish it with --repo-id {stamped}.")
     tag = f"v{version}"
     guard.check_publishable(root)
     problems = checksums.mismatches(root)
