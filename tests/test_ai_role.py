@@ -136,6 +136,24 @@ def test_release_features_hold_the_label_and_the_machine_suggestion_apart() -> N
     ("The robot stood in the cellar. The robot had been there for years.", "character"),
     ("She crossed the square past a robot and went into the bank.", "discussed"),
     ("People in the town had never trusted robots. Robots took their work.", "discussed"),
+    # a deed right after the AI is named puts it on stage
+    ("Then the android turned and seized the guard by the arm.", "character"),
+    # any deed in the past tense after "the robot", or its body on stage
+    ("The robot crashed through the trees behind him.", "character"),
+    ("He could not forget the robot's voice in the dark.", "character"),
+    # the next sentence goes on with it as "It", or it speaks of itself
+    ("For a while the robot was silent. It raised one arm toward the hills.", "character"),
+    ('"Do not fear me. I am only a robot."', "character"),
+    ('"We robots do not sleep," it told them.', "character"),
+    # a deed told of afterwards, or "that" as a conjunction before a robot named in general
+    ("Years ago the robot had said that the war would end.", "discussed"),
+    ("They feel that no robot crashed the ship.", "discussed"),
+    # a participle naming it, a passive, or an indefinite robot is no deed of its own
+    ("It was the story of a robot named Jerry, in a museum now.", "discussed"),
+    ("In the fable, the robot pushed by the boys ends in the lake.", "discussed"),
+    # named again and again without acting: talked about, not on stage
+    ("They argued about the robot all night. The robot was in a museum now, and nobody "
+     "had seen the robot since spring.", "discussed"),
 ])
 def test_the_extractor_predicts_a_role(text: str, role: str) -> None:
     hits = [h for h in Matcher().find(text, "local:x") if not h.negative]

@@ -440,6 +440,28 @@ def acts(text: str, hit: Hit) -> bool:
     )
 
 
+def performs(text: str, hit: Hit) -> bool:
+    """Whether the hit does something on stage right after it is named ("the robot turned
+    and seized him", "the robot crashed on"; "The robot stopped. It turned"), its body is there
+    ("the robot's voice") or it speaks of itself ("I am a robot"): with :func:`acts`, what
+    makes it a character of the passage."""
+    if lx.SELF_BEFORE.search(text, max(0, hit.start - 30), hit.start):
+        return True
+    if hit.kind == LEXICON and hit.term.lower() in lx.PLURAL_TERMS and not lx.GROUP_BEFORE.search(
+            text, max(0, hit.start - 30), hit.start):
+        return False
+    if lx.ACTION_AFTER.match(text, hit.end, hit.end + 40) or lx.BODY_AFTER.match(
+            text, hit.end, hit.end + 40):
+        return True
+    # Any verb in the past tense, here or as the next sentence's "It/He/She", but only after
+    # "the robot" or a name: "a robot crashed" is as often a hypothetical or a kind.
+    if hit.kind == LEXICON and not lx.DEFINITE_BEFORE.search(
+            text, max(0, hit.start - 25), hit.start):
+        return False
+    return bool(lx.DEED_AFTER.match(text, hit.end, hit.end + 40)
+                or lx.PRONOUN_DEED_AFTER.match(text, hit.end, hit.end + 120))
+
+
 _SENTENCE_END = re.compile(r"[.!?:;\"“”'‘’_(\[-]\s*$")
 _ARTICLE_BEFORE = re.compile(r"\b[Tt]he\s+$")
 

@@ -168,6 +168,73 @@ MIND_DENIED = re.compile(
     re.IGNORECASE,
 )
 
+# Deeds of a body on stage ("the robot turned", "the android seized him"): not agency for the
+# score (a remote-run machine also moves), but what makes an AI a ``character`` in the
+# passage rather than ``discussed`` (see score.predict_role).
+ACTION_VERBS = (
+    "walked|moved|turned|took|lifted|raised|rolled|came|went|stood|looked|opened|stopped|"
+    "nodded|reached|stepped|seized|grabbed|picked|pushed|pulled|held|handed|gave|brought|"
+    "carried|ran|began|started|tried|watched|saw|heard|waited|paused|hesitated|obeyed|bowed|"
+    "entered|left|followed|led|put|fired|shot|attacked|killed|fought|struck|swung|whirred|"
+    "clanked|clicked|buzzed|hummed|glided|strode|marched|returned|appeared|told|repeated|"
+    "leaped|jumped|bent|sat|rose|lowered|pointed|grasped|caught|dropped|threw|hurried|"
+    "rushed|advanced|retreated|halted|spun|swiveled|swivelled|wheeled|clattered|lumbered|"
+    "approached|emerged|stared|glanced|gazed|sensed|noticed|grinned|shook|beckoned|"
+    "motioned|gestured|saluted"
+)
+# One adverb may come between ("the robot slowly turned"); a conjunction may not: in "past a
+# robot and went in" someone else went; nor may a passive follow ("pushed by the boys"); "the
+# robot had left" is a deed recounted, not done here.
+ACTION_AFTER = re.compile(
+    r"[\w'’-]*\s+(?:(?!(?:and|or|but|nor|had)\b)\w+\s+)?(?:" + ACTION_VERBS + r")\b(?!\s+by\b)",
+    re.IGNORECASE,
+)
+# "The robot" (or a name) followed by a verb in the past tense is the subject of a deed ("the
+# robot crashed on", "Tik-Tok marched"); not a participle naming it ("the robot named Jerry",
+# "a robot armed with") nor a passive ("the robot pushed by the boys").
+DEED_AFTER = re.compile(
+    r"\s+(?:\w+ly\s+)?(?!(?:named|called|needed|used|owned|based|controlled|operated|powered|"
+    r"equipped|armed|designed|programm?ed|shaped|intended|supposed|built|made)\b)"
+    r"(?:[a-z]+ed|ran|rose|stood|took|came|went|fell|struck|shook|spun|swung|held|led|left|saw|"
+    r"heard|felt|knew)\b(?!\s+(?:by|with|from|to|in|for|as|on|of)\b)"
+)
+# "that" may also be a conjunction: "feel that no computer" names no particular one.
+DEFINITE_BEFORE = re.compile(
+    r"\b(?:the|this|that)\s+(?:(?!(?:no|any|every|each|a|an)\b)[\w-]+\s+)?$", re.IGNORECASE
+)
+# The next sentence goes on with the AI as its subject: "The robot stopped at the door. It
+# turned ...". Only after "the robot" or a name (see detect.performs), within one sentence.
+PRONOUN_DEED_AFTER = re.compile(
+    r"[^.!?]{0,60}[.!?][\"”’]?\s+(?:It|He|She)\s+(?:\w+ly\s+)?(?:[a-z]+ed|ran|rose|stood|took|came|"
+    r"went|fell|struck|shook|spun|swung|held|led|left|saw|heard|felt|knew|said|asked)\b"
+    r"(?!\s+by\b)"
+)
+# The AI speaks of itself: "I am a robot", "we androids".
+SELF_BEFORE = re.compile(
+    r"\b(?:I\s+am|I'm|I’m|we\s+are|we're|we’re|am\s+I|are\s+we)\s+(?:not\s+)?"
+    r"(?:only\s+|just\s+|a\s+|an\s+|the\s+|no\s+)*(?:[\w-]+\s+)?$|\b(?:we|us)\s+$",
+    re.IGNORECASE,
+)
+# The AI's body on stage: "the robot's voice", "the android's eyes".
+BODY_AFTER = re.compile(
+    r"(?:'s|’s)\s+(?:\w+\s+)?(?:voice|eyes?|eye-?plates?|arms?|hands?|head|face|fingers?|body|"
+    r"legs?|feet|lenses|tentacles?|claws?|treads|grip|gaze)\b",
+    re.IGNORECASE,
+)
+# Plural terms act on stage only as a definite group ("the robots seized him"); a bare plural
+# is the kind in general ("robots took their work").
+GROUP_BEFORE = re.compile(
+    r"\b(?:the|these|those|its|his|her|their|our|two|three|four|five|both)\s+(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+
+# A deed in the past perfect right after the AI ("the robot had said", "Lex had added"): told
+# of afterwards, so the AI is ``discussed`` rather than a character of the passage.
+RECOUNTED_AFTER = re.compile(
+    r"[\w'’-]*\s+(?:\w+\s+)?had\s+(?:\w+ly\s+)?(?:\w+ed|said|thought|known|told|spoken)\b",
+    re.IGNORECASE,
+)
+
 # What any calculating machine does: agency for a robot, not for a computer.
 TOOL_VERBS = re.compile(r"(?:calculated|computed)$", re.IGNORECASE)
 AGENCY_AFTER = re.compile(

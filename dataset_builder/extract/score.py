@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dataset_builder.extract.detect import Hit, acts
+from dataset_builder.extract.detect import Hit, acts, performs
 from dataset_builder.extract.lexicon import (
     AI_SUBJECT_CUES,
     MIND_CUES,
     MIND_DENIED,
     MIND_REACH,
-    PLURAL_TERMS,
+    RECOUNTED_AFTER,
 )
 
 _PER_EXTRA_HIT = 0.06
@@ -44,15 +44,21 @@ def subject_prior(subjects: Sequence[str]) -> bool:
 def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
     """The extractor's guess of ``ai_role`` for a kept window from its clean hits.
 
-    An AI term or name that acts (speaks, decides) makes it ``character``; so do several
-    mentions of one AI (a robot named again and again is usually on stage). A lone mention,
-    or only plural terms ("robots" as a kind), without action reads as ``discussed``. Chosen
-    on the development labels of benchmarks/shelf_labels.tsv, where ``background`` is rare.
+    The codebook's test: an AI that acts here (speaks, thinks, decides: :func:`acts`; or does
+    something on stage, goes on as the next sentence's subject or speaks of itself:
+    :func:`performs`) is a ``character``; otherwise it is
+    ``discussed``. Mentions alone, even many, do not make a character: on the development
+    labels of benchmarks/shelf_labels.tsv, passages that name one AI again and again without
+    its acting are as often talk about it. ``background`` is rare there and not predicted.
     """
-    if any(acts(text, h) for h in clean):
+    if any((acts(text, h) and not _recounted(text, h)) or performs(text, h) for h in clean):
         return "character"
-    singular = [h for h in clean if h.kind != "lexicon" or h.term.lower() not in PLURAL_TERMS]
-    return "character" if len(clean) > 1 and singular else "discussed"
+    return "discussed"
+
+
+def _recounted(text: str, hit: Hit) -> bool:
+    """ "The robot had said ...": speech or thought told of afterwards, not done here."""
+    return RECOUNTED_AFTER.match(text, hit.end, hit.end + 40) is not None
 
 
 def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
