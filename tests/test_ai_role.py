@@ -5,6 +5,7 @@ aggregation and the release features."""
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pandas as pd
 import pyarrow as pa
@@ -44,8 +45,13 @@ def test_config_asks_the_role_only_when_an_ai_is_present() -> None:
     xml = labeling_config(TAX)
     control = LabelInterface(xml).get_control("ai_role")
     assert list(control.labels) == list(TAX.ids("ai_role"))
-    tag = next(line for line in xml.splitlines() if 'name="ai_role"' in line)
-    assert 'whenTagName="ai_present"' in tag and 'whenChoiceValue="present"' in tag
+    # Asked inside the block that appears only once the gate is answered `present`.
+    root = ElementTree.fromstring(xml)
+    gated = [v for v in root.iter("View") if v.get("visibleWhen") == "choice-selected"
+             and v.get("whenTagName") == "ai_present" and v.get("whenChoiceValue") == "present"]
+    assert len(gated) == 1
+    assert any(c.get("name") == "ai_role" for c in gated[0].iter("Choices"))
+    assert not any(c.get("name") == "ai_present" for c in gated[0].iter("Choices"))
 
 
 def _ctx() -> Context:
