@@ -34,7 +34,7 @@ from dataset_builder.annotate import server as lss
 from dataset_builder.cli import main
 from dataset_builder.tables import read_annotations
 from tests.browser_fixtures import VIEWPORT, Actions, chromium
-from tests.ls_fixtures import LOGIN, ensure_template
+from tools.ls_template import LOGIN, ensure_template
 
 pytestmark = pytest.mark.label_studio
 PROJECT = "Screen test"
