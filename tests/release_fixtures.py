@@ -182,3 +182,14 @@ def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path
             "traits": {"alpha": 0.55, "ci_low": 0.44, "ci_high": 0.66, "units": 40},
         }))
     return root
+
+
+def write_release(root: Path, n_works: int, *, workdir: str = "w", out: str = "rel") -> Path:
+    """Release 1.0.0 of a fresh ``write_workdir`` (splits in ``root/splits.csv``): the folder."""
+    from dataset_builder.release.build import build_release
+    from dataset_builder.release.splits import assign_splits
+
+    w = write_workdir(root / workdir, n_works=n_works)
+    assign_splits(w, root / "splits.csv")
+    return build_release("1.0.0", w, root / out, splits_path=root / "splits.csv",
+                         date="2026-11-27", characters=characters())

@@ -11,8 +11,6 @@ from dataset_builder.annotate.check import CONTRIB_DIR, check_export
 from dataset_builder.annotate.contributor import CONSENT_SENTENCE
 from dataset_builder.cli import main
 from dataset_builder.paths import project_root
-from dataset_builder.release.build import build_release
-from dataset_builder.release.splits import assign_splits
 from tests import release_fixtures as rf
 from tests.contrib_fixtures import labels, ui_export, write
 
@@ -74,10 +72,7 @@ def test_names_duplicates_edited_texts_and_other_taxonomies(tmp_path: Path) -> N
 
 
 def test_against_a_release_ids_texts_and_withheld_works(tmp_path: Path) -> None:
-    w = rf.write_workdir(tmp_path / "w", n_works=3)
-    assign_splits(w, tmp_path / "splits.csv")
-    rel = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
-                        date="2026-11-27", characters=rf.characters())
+    rel = rf.write_release(tmp_path, n_works=3)
     released = rf.passages(3)
     rows = [released.iloc[0].to_dict(), released[released["work_id"] == rf.work_id(1)]
             .iloc[0].to_dict()]  # work 1 is copyrighted: its text is withheld

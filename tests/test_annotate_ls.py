@@ -25,8 +25,6 @@ from dataset_builder.annotate.push import MODEL_VERSION, push
 from dataset_builder.annotate.server import free_port
 from dataset_builder.cli import main
 from dataset_builder.io import sha256_text
-from dataset_builder.release.build import build_release
-from dataset_builder.release.splits import assign_splits
 from dataset_builder.schemas.annotations import AnnotationSchema
 from dataset_builder.schemas.passages import PassageSchema
 from dataset_builder.tables import live_annotations, passage_id, read_annotations, write_table
@@ -258,10 +256,7 @@ def test_serve_a_release_from_a_relative_workdir_then_import_the_ui_export(
     # project as the web page does (plain JSON: completed_by is a local id), import it.
     from tests import release_fixtures as rf
 
-    w = rf.write_workdir(tmp_path / "maintainer", n_works=6)
-    assign_splits(w, tmp_path / "splits.csv")
-    release = build_release("1.0.0", w, tmp_path / "v1.0.0", splits_path=tmp_path / "splits.csv",
-                            date="2026-11-27", characters=rf.characters())
+    release = rf.write_release(tmp_path, n_works=6, workdir="maintainer", out="v1.0.0")
     # Reuse the session's initialised template so the test does not wait for `init`.
     from tools.ls_template import template_dir
 

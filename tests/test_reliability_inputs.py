@@ -124,14 +124,9 @@ def test_a_retry_after_wait_says_how_long(tmp_path: Path, capsys: pytest.Capture
 
 
 def test_release_folders_get_the_permissions_of_a_normal_folder(tmp_path: Path) -> None:
-    from dataset_builder.release.build import build_release
-    from dataset_builder.release.splits import assign_splits
     from tests import release_fixtures as rf
 
-    w = rf.write_workdir(tmp_path / "w", n_works=4)
-    assign_splits(w, tmp_path / "splits.csv")
-    out = build_release("1.0.0", w, tmp_path / "rel", splits_path=tmp_path / "splits.csv",
-                        date="2026-11-27", characters=rf.characters())
+    out = rf.write_release(tmp_path, n_works=4)
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # was 0700: others could not read it
