@@ -117,13 +117,13 @@ def build_corpus(
     (then nothing is released and the splits file is left as it was). ``until="extract"``
     stops after extraction (benchmarks), writing neither works.csv nor splits nor a release.
     """
-    from dataset_builder.release.build import _check_date
+    from dataset_builder.release.build import check_date
 
     if until not in ("extract", "verify"):
         raise UserError(f"until={until!r}: expected 'extract' or 'verify'.")
     mirror, out, root = str(mirror), Path(out), Path(workdir)
     if date:
-        date = _check_date(date)
+        date = check_date(date)
     _check_out(out)
     _check_mirror(mirror)
     spec = load_definition(definition)

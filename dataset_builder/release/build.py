@@ -66,7 +66,7 @@ def _today() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
-def _check_date(date: str) -> str:
+def check_date(date: str) -> str:
     try:
         return dt.date.fromisoformat(date).isoformat()
     except ValueError as exc:
@@ -130,7 +130,7 @@ def build_release(
     from dataset_builder.release.splits import default_path
 
     changelog.parse_version(version)
-    date = _check_date(date) if date else _today()
+    date = check_date(date) if date else _today()
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
