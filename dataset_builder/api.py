@@ -200,7 +200,7 @@ def validate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
              catalogue: PathLike | None = None) -> StageReport[ValidationReport]:
     """Check every table of the work dir (and the character catalogue) against its schema;
     ``report.result.failures`` lists every failure at once. Writes nothing."""
-    from dataset_builder.catalog.model import load_catalogue
+    from dataset_builder.characters.model import load_catalogue
     from dataset_builder.validate import validate_workdir
 
     result = validate_workdir(workdir, annotations_dir, characters=load_catalogue(catalogue))
@@ -231,7 +231,7 @@ def release(workdir: PathLike, *, version: str, out: PathLike,
     split, card, Croissant, citation, changelog and checksums; the splits file (default
     ``WORKDIR/splits.csv``) gets the version stamped on its new works. The card template,
     citation and catalogue come from ``project`` (default: this clone's)."""
-    from dataset_builder.catalog.model import load_catalogue
+    from dataset_builder.characters.model import load_catalogue
     from dataset_builder.release.build import build_release
 
     proj = project or Project.find()
@@ -315,8 +315,8 @@ COMMANDS: dict[str, str] = {
     "publish": "publish", "verify": "verify", "rehydrate": "rehydrate", "build": "build",
     "annotate check": "dataset_builder.annotate.check:check_export",
     "annotate serve": "dataset_builder.annotate.serve:serve",
-    "catalog check": "dataset_builder.catalog.model:validate_catalogue",
-    "catalog import-wikidata": "dataset_builder.catalog.wikidata:import_wikidata",
+    "characters check": "dataset_builder.characters.model:validate_catalogue",
+    "characters import-wikidata": "dataset_builder.characters.wikidata:import_wikidata",
     "demo": "dataset_builder.demo:run_demo",
     "schema export": "dataset_builder.schema_export:export_schemas",
     "taxonomy": "dataset_builder.taxonomy:load",

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from datasets import ClassLabel, load_dataset
 
 from dataset_builder import taxonomy
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release import checksums

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release import checksums

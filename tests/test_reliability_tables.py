@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.paths import SAMPLE_ANNOTATIONS
 from dataset_builder.release.splits import assign_splits

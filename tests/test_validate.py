@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.catalog.model import load_catalogue
+from dataset_builder.characters.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release.frames import _read_inputs

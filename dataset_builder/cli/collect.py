@@ -66,12 +66,12 @@ def collect() -> None:
               help="HTTP timeout in seconds.")
 @click.option("--all", "all_books", is_flag=True,
               help="Over HTTP with no selection, harvest the whole catalogue.")
-@click.option("--refresh-catalog", is_flag=True,
+@click.option("--refresh-catalogue", "--refresh-catalog", is_flag=True,
               help="Download pg_catalog.csv again even if a complete copy is cached.")
 def gutenberg(
     mirror: str, workdir: Path, ids: str | None, subjects: tuple[str, ...],
     bookshelves: tuple[str, ...], language: str | None, delay: float, retries: int,
-    timeout: float, all_books: bool, refresh_catalog: bool,
+    timeout: float, all_books: bool, refresh_catalogue: bool,
 ) -> None:
     """Collect Project Gutenberg books from a mirror.
 
@@ -91,7 +91,7 @@ def gutenberg(
     report = collect_gutenberg(
         mirror, workdir, ids=_ids(ids), subjects=subjects, bookshelves=bookshelves,
         language=language, delay=delay, retries=retries, timeout=timeout,
-        all_books=all_books, refresh_catalog=refresh_catalog,
+        all_books=all_books, refresh_catalogue=refresh_catalogue,
     )
     _finish(report)
 

@@ -92,7 +92,7 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
 
     characters = None
     if catalogue is not None:
-        from dataset_builder.catalog.model import load_catalogue
+        from dataset_builder.characters.model import load_catalogue
 
         characters = load_catalogue(catalogue)
     folder = build_release(version, workdir, out, splits_path=splits_path, date=date,

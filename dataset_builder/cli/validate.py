@@ -32,7 +32,7 @@ def validate(workdir: Path, annotations_dir: Path | None, catalogue: Path | None
 
     characters = None
     if not no_catalogue:
-        from dataset_builder.catalog.model import load_catalogue
+        from dataset_builder.characters.model import load_catalogue
 
         characters = load_catalogue(catalogue)
     report = validate_workdir(workdir, annotations_dir, characters)

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder import console
-from dataset_builder.collect.catalog import (
-    CatalogEntry,
+from dataset_builder.collect.catalogue import (
+    CatalogueEntry,
     RdfRecord,
     charset_hints,
     licence_from_rights,
-    parse_catalog,
+    parse_catalogue,
     parse_rdf,
     select,
 )
@@ -58,7 +58,7 @@ def collect_gutenberg(
     retries: int = 4,
     backoff: float = 1.0,
     timeout: float = 30.0,
-    refresh_catalog: bool = False,
+    refresh_catalogue: bool = False,
 ) -> CollectReport:
     """Collect the selected books into ``workdir``/works.parquet and ``workdir``/texts/.
 
@@ -83,18 +83,18 @@ def collect_gutenberg(
             f"{mirror}: no selection; pass --ids, --subject or --bookshelf "
             "(or --all to harvest the whole catalogue politely, which takes days)."
         )
-    from_catalog = filtered or not ids
+    from_catalogue = filtered or not ids
     try:
-        catalog = _load_catalog(source, need=from_catalog, refresh=refresh_catalog,
+        catalogue = _load_catalogue(source, need=from_catalogue, refresh=refresh_catalogue,
                                 report=report)
         chosen = set(ids)
-        if from_catalog:
-            chosen |= set(select(catalog, subjects, bookshelves, language))
+        if from_catalogue:
+            chosen |= set(select(catalogue, subjects, bookshelves, language))
         if not chosen:
             report.warn("no book matches the selection; nothing to collect.")
         for n in console.track(sorted(chosen), "collect gutenberg", total=len(chosen)):
             work_id = f"gutenberg:{n}"
-            book = partial(collect_book, n, catalog.get(n), source, store, report)
+            book = partial(collect_book, n, catalogue.get(n), source, store, report)
             report.attempt(work_id, book)
     finally:
         # Finished works are kept even if the run is interrupted; the manifest too.
@@ -122,9 +122,9 @@ def clean_mirror_book(mirror: str | Path, n: int) -> str:
         source.close()
 
 
-def _load_catalog(
+def _load_catalogue(
     source: Mirror, need: bool, refresh: bool, report: CollectReport
-) -> dict[int, CatalogEntry]:
+) -> dict[int, CatalogueEntry]:
     data = source.read(CATALOG_PATH, refresh=refresh)
     if data is None:
         if need:
@@ -134,7 +134,7 @@ def _load_catalog(
             )
         report.warn(f"{source.describe(CATALOG_PATH)}: not found; using the RDF records only.")
         return {}
-    entries, warnings = parse_catalog(data, source.describe(CATALOG_PATH))
+    entries, warnings = parse_catalogue(data, source.describe(CATALOG_PATH))
     for warning in warnings:
         report.warn(warning)
     return entries
@@ -158,7 +158,7 @@ def _read_rdf(n: int, source: Mirror, warn: Callable[[str], None]) -> RdfRecord 
 
 
 def read_book(
-    n: int, entry: CatalogEntry | None, source: Mirror, warn: Callable[[str], None]
+    n: int, entry: CatalogueEntry | None, source: Mirror, warn: Callable[[str], None]
 ) -> tuple[dict[str, Any], str]:
     """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
     # The text first: a book the mirror lacks costs one request and no warning about its RDF.
@@ -185,7 +185,7 @@ def read_book(
 
 def collect_book(
     n: int,
-    entry: CatalogEntry | None,
+    entry: CatalogueEntry | None,
     source: Mirror,
     store: WorkStore,
     report: CollectReport,
@@ -198,7 +198,7 @@ def collect_book(
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
-def _metadata(n: int, entry: CatalogEntry | None, rdf: RdfRecord | None,
+def _metadata(n: int, entry: CatalogueEntry | None, rdf: RdfRecord | None,
               header: HeaderRecord | None = None) -> dict[str, Any]:
     """Each field from the catalogue row first, then the RDF record, then the text's own
     header; ``metadata_from`` records which one gave it. RDF alone for rights and year."""

@@ -198,7 +198,7 @@ def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> 
 
     import pandas as pd
 
-    from dataset_builder.catalog.model import default_path as catalogue_path
+    from dataset_builder.characters.model import default_path as catalogue_path
     from dataset_builder.extract import run_extract
     from dataset_builder.tables import table_path
 
@@ -257,7 +257,7 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
 
 
 def _validate(corpus: Path) -> None:
-    from dataset_builder.catalog.model import load_catalogue
+    from dataset_builder.characters.model import load_catalogue
     from dataset_builder.validate import validate_workdir
 
     report = validate_workdir(corpus, characters=load_catalogue())

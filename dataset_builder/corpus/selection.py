@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.collect.catalog import CatalogEntry, iter_catalog, subject_matches
+from dataset_builder.collect.catalogue import CatalogueEntry, iter_catalogue, subject_matches
 from dataset_builder.errors import UserError
 from dataset_builder.paths import project_file
 from dataset_builder.release.changelog import parse_version
@@ -33,7 +33,7 @@ class Candidate:
 
     n: int
     selected_by: list[str] = field(default_factory=list)
-    entry: CatalogEntry | None = None
+    entry: CatalogueEntry | None = None
     excluded: str | None = None  # a reviewer's reason
     title: str = ""
 
@@ -98,7 +98,7 @@ def load_definition(path: str | Path | None = None) -> Definition:
     return definition
 
 
-def _matches(entry: CatalogEntry, definition: Definition, shelves: dict[str, str]) -> list[str]:
+def _matches(entry: CatalogueEntry, definition: Definition, shelves: dict[str, str]) -> list[str]:
     how = [f"subject={s}" for s in definition.subjects
            if any(subject_matches(s, h) for h in entry.subjects)]
     how += [f"bookshelf={shelves[b.lower()]}" for b in entry.bookshelves
@@ -131,7 +131,7 @@ def select_catalogue(data: bytes, where: str, definition: Definition,
     shelves = {b.lower(): b for b in definition.bookshelves}
     languages = set(definition.languages)
     chosen: dict[int, Candidate] = {}
-    for item in iter_catalog(data, where, _prefilter(definition)):
+    for item in iter_catalogue(data, where, _prefilter(definition)):
         if isinstance(item, str):
             warnings.append(item)
             continue

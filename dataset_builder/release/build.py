@@ -152,7 +152,7 @@ def build_release(
         raise UserError(f"{template_path}: cannot read the card template ({exc.strerror}).") \
             from exc
     if characters is None:
-        from dataset_builder.catalog.model import load_catalogue
+        from dataset_builder.characters.model import load_catalogue
 
         characters = load_catalogue()
     _refuse_public_pseudonyms(Path(workdir) / "annotations", allow_demo_key)

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder.characters.name import Name  # what the extractor searches for
 from dataset_builder.errors import UserError
-from dataset_builder.extract.detect import Name  # what the extractor searches for
 from dataset_builder.io import atomic_write_text
 from dataset_builder.project import Project
 from dataset_builder.validate import Failure, validate_frame

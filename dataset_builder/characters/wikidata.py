@@ -2,7 +2,7 @@
 
 Run :data:`SPARQL_QUERY` at https://query.wikidata.org/ and download the result as
 "SPARQL JSON" (the W3C SPARQL 1.1 Query Results JSON format); then
-``faip catalog import-wikidata results.json``.
+``faip characters import-wikidata results.json``.
 
 Rules:
 
@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from dataset_builder.catalog.model import COLUMNS, alias_list, validate_catalogue
+from dataset_builder.characters.model import COLUMNS, alias_list, validate_catalogue
 from dataset_builder.errors import UserError
 from dataset_builder.schemas.characters import MIN_YEAR, max_year
 
@@ -341,7 +341,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
     invalid = validate_catalogue(catalogue_df)
     if invalid:
         raise UserError(f"the catalogue itself is invalid ({len(invalid)} problem(s), first: "
-                        f"{invalid[0]}); run `faip catalog check` and fix it before importing.")
+                        f"{invalid[0]}); run `faip characters check` and fix it before importing.")
     items = read_results(results_json_path)
     merged = catalogue_df.copy()
     report = ImportReport(catalogue=merged)
@@ -429,7 +429,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
         shown = "\n  ".join(str(f) for f in failures[:_MAX_SHOWN])
         raise UserError(
             f"{results_json_path}: the merged catalogue would be invalid (nothing written):\n"
-            f"  {shown}\nFix the catalogue (`faip catalog check`) or the results file."
+            f"  {shown}\nFix the catalogue (`faip characters check`) or the results file."
         )
     return report
 
