@@ -14,7 +14,7 @@ from label_studio_sdk.label_interface import LabelInterface
 
 from dataset_builder import taxonomy
 from dataset_builder.annotate.config import GATE_FIELD, GATE_OPEN, hotkeys, labeling_config
-from dataset_builder.annotate.normalise import Context, normalise_tasks
+from dataset_builder.annotate.export_rows import Context, normalise_tasks
 from dataset_builder.annotate.push import pre_annotation, work_line
 
 # A field the taxonomy may gain later (as it gained ai_role): the config must show it

@@ -13,7 +13,7 @@ from pathlib import Path
 from dataset_builder import taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
-from dataset_builder.annotate.normalise import row_to_result
+from dataset_builder.annotate.export_rows import row_to_result
 from dataset_builder.annotate.push import (
     BATCH_SIZE,
     PushResult,

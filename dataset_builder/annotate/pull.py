@@ -16,7 +16,7 @@ from dataset_builder import console, semver, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import task_contributor
-from dataset_builder.annotate.normalise import (
+from dataset_builder.annotate.export_rows import (
     Context,
     Rejected,
     load_tasks,

@@ -17,7 +17,7 @@ from label_studio_sdk.core.api_error import ApiError
 from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY, WORK_KEY, guideline, labeling_config
-from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.export_rows import plain
 from dataset_builder.annotate.release_source import (
     Choice,
     ReleasePassages,

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dataset_builder import taxonomy
-from dataset_builder.annotate.normalise import Rejected, content_fingerprint, label_columns
+from dataset_builder.annotate.export_rows import Rejected, content_fingerprint, label_columns
 from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_parquet

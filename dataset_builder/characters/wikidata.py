@@ -255,7 +255,7 @@ def _fold(binding: Any, number: int, items: dict[str, _Item], errors: list[str])
 # --- matching --------------------------------------------------------------------------------
 
 
-def normalise(text: str) -> str:
+def match_key(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used to compare names and titles."""
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
@@ -273,7 +273,7 @@ def title_variants(title: str) -> set[str]:
     no_parens = re.sub(r"\([^)]*\)", " ", title)
     variants.add(no_parens)
     variants.add(re.split(r"[;:]", no_parens)[0])
-    return {n for n in (normalise(v) for v in variants) if n}
+    return {n for n in (match_key(v) for v in variants) if n}
 
 
 def _is_present(value: object) -> bool:
@@ -282,7 +282,7 @@ def _is_present(value: object) -> bool:
 
 def _row_names(row: pd.Series) -> set[str]:
     names = [row["name"], *alias_list(row["aliases"])]
-    return {normalise(n) for n in names if isinstance(n, str)} - {""}
+    return {match_key(n) for n in names if isinstance(n, str)} - {""}
 
 
 def _conflicts(row: pd.Series, item: _Item) -> list[Conflict]:
@@ -292,8 +292,8 @@ def _conflicts(row: pd.Series, item: _Item) -> list[Conflict]:
         found.append(Conflict(cid, item.qid, "year", str(row["year"]),
                               ", ".join(str(y) for y in sorted(item.years))))
     if item.creators and _is_present(row["creator"]):
-        ours = {normalise(c) for c in str(row["creator"]).split(";")}
-        theirs = {normalise(c) for c in item.creators}
+        ours = {match_key(c) for c in str(row["creator"]).split(";")}
+        theirs = {match_key(c) for c in item.creators}
         if not ours & theirs:
             found.append(Conflict(cid, item.qid, "creator", str(row["creator"]),
                                   "; ".join(item.creators)))
@@ -366,7 +366,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
                 report.matched.append(Match(str(row["character_id"]), item.qid, "qid"))
                 report.conflicts.extend(_conflicts(row, item))
             continue
-        names = {normalise(n) for n in [item.label, *item.aliases]} - {""}
+        names = {match_key(n) for n in [item.label, *item.aliases]} - {""}
         works = set().union(*(title_variants(w) for w in item.works)) if item.works else set()
         candidates = [idx for idx, known, titles in keys if known & names and titles & works]
         twin = next((cid for cid, n, t in added_keys if n & names and t & works), None)

@@ -28,7 +28,7 @@ from dataset_builder.constants import DEFAULT_DELAY, DEFAULT_MIRROR
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
 
-CATALOG_PATH = "cache/epub/feeds/pg_catalog.csv"
+CATALOGUE_PATH = "cache/epub/feeds/pg_catalog.csv"
 LANDING_URL = "https://www.gutenberg.org/ebooks/{n}"
 
 
@@ -36,7 +36,9 @@ class NotInMirror(UserError):
     """The mirror has no plain text of the book (a partial mirror, or no .txt edition)."""
 
 
-def text_path(n: int) -> str:
+def mirror_text_path(n: int) -> str:
+    """Where book ``n``'s plain text is in the mirror (the works table's ``text_path`` is
+    where a cleaned text is in the work dir's cache: ``collect.texts.text_path``)."""
     return f"cache/epub/{n}/pg{n}.txt"
 
 
@@ -114,10 +116,10 @@ def clean_mirror_book(mirror: str | Path, n: int) -> str:
             rdf = parse_rdf(rdf_bytes, source.describe(rdf_path(n))) if rdf_bytes else None
         except UserError:
             rdf = None
-        data = source.read(text_path(n))
+        data = source.read(mirror_text_path(n))
         if data is None:
-            raise UserError(f"{source.describe(text_path(n))}: not found in the mirror.")
-        return clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n))).text
+            raise UserError(f"{source.describe(mirror_text_path(n))}: not found in the mirror.")
+        return clean_bytes(data, charset_hints(rdf, n), source.describe(mirror_text_path(n))).text
     finally:
         source.close()
 
@@ -125,16 +127,16 @@ def clean_mirror_book(mirror: str | Path, n: int) -> str:
 def _load_catalogue(
     source: Mirror, need: bool, refresh: bool, report: CollectReport
 ) -> dict[int, CatalogueEntry]:
-    data = source.read(CATALOG_PATH, refresh=refresh)
+    data = source.read(CATALOGUE_PATH, refresh=refresh)
     if data is None:
         if need:
             raise UserError(
-                f"{source.describe(CATALOG_PATH)}: catalogue not found; selecting by subject, "
+                f"{source.describe(CATALOGUE_PATH)}: catalogue not found; selecting by subject, "
                 "bookshelf or language needs it — check --mirror, or select books with --ids."
             )
-        report.warn(f"{source.describe(CATALOG_PATH)}: not found; using the RDF records only.")
+        report.warn(f"{source.describe(CATALOGUE_PATH)}: not found; using the RDF records only.")
         return {}
-    entries, warnings = parse_catalogue(data, source.describe(CATALOG_PATH))
+    entries, warnings = parse_catalogue(data, source.describe(CATALOGUE_PATH))
     for warning in warnings:
         report.warn(warning)
     return entries
@@ -162,10 +164,10 @@ def read_book(
 ) -> tuple[dict[str, Any], str]:
     """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
     # The text first: a book the mirror lacks costs one request and no warning about its RDF.
-    data = source.read(text_path(n))
+    data = source.read(mirror_text_path(n))
     if data is None:
         raise NotInMirror(
-            f"{source.describe(text_path(n))}: not found on the mirror; check the id "
+            f"{source.describe(mirror_text_path(n))}: not found on the mirror; check the id "
             "(no plain-text edition?) or the mirror."
         )
     if entry is None:
@@ -175,9 +177,9 @@ def read_book(
     if kind and kind.lower() != "text":
         raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
     try:
-        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
+        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(mirror_text_path(n)))
     except UserError:
-        source.forget(text_path(n))  # e.g. an HTML error page served as the text
+        source.forget(mirror_text_path(n))  # e.g. an HTML error page served as the text
         raise
     header = parse_header(data[:HEAD_BYTES].decode(cleaned.encoding, errors="replace"))
     return _metadata(n, entry, rdf, header), cleaned.text

@@ -169,17 +169,17 @@ def build_corpus(
 
 def _select(mirror: str, root: Path, spec: Any, summary: BuildSummary,
             delay: float) -> dict[int, Candidate]:
-    from dataset_builder.collect.gutenberg import CATALOG_PATH
+    from dataset_builder.collect.gutenberg import CATALOGUE_PATH
     from dataset_builder.collect.mirror import open_mirror
 
     source = open_mirror(mirror, root, delay=delay)
     try:
-        data = source.read(CATALOG_PATH)
+        data = source.read(CATALOGUE_PATH)
         if data is None:
-            raise UserError(f"{source.describe(CATALOG_PATH)}: catalogue not found, so this is "
+            raise UserError(f"{source.describe(CATALOGUE_PATH)}: catalogue not found, so this is "
                             "not a Gutenberg mirror (or not its root); check --mirror.")
         warnings: list[str] = []
-        candidates = select_catalogue(data, source.describe(CATALOG_PATH), spec, warnings)
+        candidates = select_catalogue(data, source.describe(CATALOGUE_PATH), spec, warnings)
     finally:
         source.close()
     for warning in warnings:

@@ -26,7 +26,7 @@ import yaml
 from dataset_builder import console, paths, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY
-from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.export_rows import plain
 from dataset_builder.annotate.pull import snapshot_export
 from dataset_builder.annotate.push import push
 from dataset_builder.errors import UserError
