@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from dataset_builder.release.rehydrate import RehydrateReport as RehydrateResult
     from dataset_builder.release.splits import SplitResult
     from dataset_builder.release.verify import VerifyReport as VerifyResult
-    from dataset_builder.validate import ValidationReport
+    from dataset_builder.validate.schema import ValidationReport
 
 PathLike = str | Path
 
@@ -201,7 +201,7 @@ def validate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
     """Check every table of the work dir (and the character catalogue) against its schema;
     ``report.result.failures`` lists every failure at once. Writes nothing."""
     from dataset_builder.characters.model import load_catalogue
-    from dataset_builder.validate import validate_workdir
+    from dataset_builder.validate.workdir import validate_workdir
 
     result = validate_workdir(workdir, annotations_dir, characters=load_catalogue(catalogue))
     return StageReport((), result)

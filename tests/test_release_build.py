@@ -29,7 +29,7 @@ from dataset_builder.release.splits import assign_splits, read_splits
 from dataset_builder.schemas.characters import CharacterSchema
 from dataset_builder.schemas.passages import PassageSchema
 from dataset_builder.tables import write_table
-from dataset_builder.validate import validate_workdir
+from dataset_builder.validate.workdir import validate_workdir
 from tests import release_fixtures as rf
 
 DATE = "2026-11-27"

@@ -21,7 +21,7 @@ from dataset_builder.cli import main
 from dataset_builder.paths import SAMPLE_ANNOTATIONS
 from dataset_builder.release.splits import assign_splits
 from dataset_builder.tables import write_table
-from dataset_builder.validate import validate_workdir
+from dataset_builder.validate.workdir import validate_workdir
 from tests import release_fixtures as rf
 
 

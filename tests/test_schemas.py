@@ -14,7 +14,7 @@ from dataset_builder.schema_export import export_schemas, schema_yaml
 from dataset_builder.schemas import TABLES, model
 from dataset_builder.schemas.annotations import annotation_schema
 from dataset_builder.schemas.labels import label_schema
-from dataset_builder.validate import validate_frame
+from dataset_builder.validate.schema import validate_frame
 from tests import table_builders as tb
 
 Mutation = Callable[[pd.DataFrame], None]

@@ -14,7 +14,8 @@ from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release.frames import _read_inputs
 from dataset_builder.tables import frame_of, read_arrow, write_table
-from dataset_builder.validate import require_valid, validate_workdir
+from dataset_builder.validate.checked import require_valid
+from dataset_builder.validate.workdir import validate_workdir
 from tests import table_builders as tb
 
 

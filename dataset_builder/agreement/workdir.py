@@ -14,7 +14,7 @@ from dataset_builder.console import warn
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
 from dataset_builder.tables import read_annotations, table_path, write_table
-from dataset_builder.validate import read_valid, require_valid
+from dataset_builder.validate.checked import read_valid, require_valid
 
 
 def load_rows(workdir: Path, annotations_dir: Path | None) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from dataset_builder.annotate.push import (
     task_data,
 )
 from dataset_builder.tables import live_annotations, read_annotations
-from dataset_builder.validate import read_valid, require_valid
+from dataset_builder.validate.checked import read_valid, require_valid
 
 
 def push_adjudication(workdir: str | Path, url: str, project: str, token: str | None = None,

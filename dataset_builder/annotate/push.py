@@ -27,7 +27,7 @@ from dataset_builder.annotate.release_source import (
 from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table, table_path
-from dataset_builder.validate import read_valid
+from dataset_builder.validate.checked import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 BATCH_SIZE = PUSH_BATCH_SIZE

@@ -69,7 +69,7 @@ def _hex16(*parts: str) -> str:
 def read_existing(directory: Path) -> pd.DataFrame | None:
     """Every stored row as its schema checks it, or None for an empty folder (a damaged
     history is refused before anything is appended to it)."""
-    from dataset_builder.validate import require_valid
+    from dataset_builder.validate.checked import require_valid
 
     if not any(directory.glob("*.parquet")):
         return None

@@ -43,7 +43,7 @@ from dataset_builder.characters.name import Name  # what the extractor searches 
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_text
 from dataset_builder.project import Project
-from dataset_builder.validate import Failure, validate_frame
+from dataset_builder.validate.schema import Failure, validate_frame
 
 COLUMNS: tuple[str, ...] = (
     "character_id", "name", "aliases", "work_title", "work_id", "year", "medium", "creator",

@@ -28,7 +28,7 @@ def validate(workdir: Path, annotations_dir: Path | None, catalogue: Path | None
     from rich.table import Table
 
     from dataset_builder.console import console
-    from dataset_builder.validate import validate_workdir
+    from dataset_builder.validate.workdir import validate_workdir
 
     characters = None
     if not no_catalogue:

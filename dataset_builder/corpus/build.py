@@ -258,7 +258,7 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
 
 def _validate(corpus: Path) -> None:
     from dataset_builder.characters.model import load_catalogue
-    from dataset_builder.validate import validate_workdir
+    from dataset_builder.validate.workdir import validate_workdir
 
     report = validate_workdir(corpus, characters=load_catalogue())
     if not report.ok:

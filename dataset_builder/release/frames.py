@@ -134,7 +134,7 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
                 annotations_dir: str | Path | None = None) -> ReleaseFrames:
     from dataset_builder import taxonomy
     from dataset_builder.tables import live_annotations
-    from dataset_builder.validate import require_valid
+    from dataset_builder.validate.checked import require_valid
 
     root = Path(workdir)
     if not root.is_dir():

@@ -170,7 +170,7 @@ def assign_splits(workdir: str | Path, splits_path: str | Path | None = None, se
     committed file), and the splits file's folder is locked from read to write."""
     from dataset_builder import taxonomy
     from dataset_builder.lock import directory_lock
-    from dataset_builder.validate import read_valid
+    from dataset_builder.validate.checked import read_valid
 
     root = Path(workdir)
     path = Path(splits_path) if splits_path is not None else default_path()
