@@ -35,10 +35,10 @@ if TYPE_CHECKING:
     from dataset_builder.collect.works import CollectReport as CollectResult
     from dataset_builder.corpus import BuildSummary
     from dataset_builder.extract import ExtractReport as ExtractResult
-    from dataset_builder.release.publish import PublishResult
-    from dataset_builder.release.rehydrate import RehydrateReport as RehydrateResult
-    from dataset_builder.release.splits import SplitResult
-    from dataset_builder.release.verify import VerifyReport as VerifyResult
+    from dataset_builder.publish.hub import PublishResult
+    from dataset_builder.publish.verify import VerifyReport as VerifyResult
+    from dataset_builder.rehydrate.restore import RehydrateReport as RehydrateResult
+    from dataset_builder.split.assign import SplitResult
     from dataset_builder.validate.schema import ValidationReport
 
 PathLike = str | Path
@@ -189,7 +189,7 @@ def aggregate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
               min_agreement: float = 0.5) -> StageReport[pd.DataFrame]:
     """Gold labels from the annotations (``majority`` or ``dawid_skene``) into
     ``labels.parquet``; ties and low agreement are flagged ``needs_adjudication``."""
-    from dataset_builder.agreement.workdir import aggregate_workdir
+    from dataset_builder.aggregate.workdir import aggregate_workdir
 
     labels, path = aggregate_workdir(Path(workdir), _path(annotations_dir), method,
                                      min_agreement)
@@ -216,7 +216,7 @@ def split(workdir: PathLike, *, splits_path: PathLike | None = None, seed: int =
     a work already assigned never moves) and write the splits file: ``splits_path``, default
     ``WORKDIR/splits.csv``. To update the corpus's committed file, pass
     ``splits_path=fb.Project.find().splits``."""
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     path = _splits(workdir, splits_path)
     result = assign_splits(workdir, path, seed, ratios)
@@ -248,7 +248,7 @@ def publish(folder: PathLike, *, repo_id: str, endpoint: str | None = None,
             token: str | None = None, dry_run: bool = False) -> StageReport[PublishResult]:
     """Publish a release folder to the Hub as one commit tagged ``vX.Y.Z`` (token:
     ``token`` or ``HF_TOKEN``). Writes nothing locally."""
-    from dataset_builder.release.publish import publish as run
+    from dataset_builder.publish.hub import publish as run
 
     return StageReport((), run(folder, repo_id, endpoint=endpoint, token=token,
                                  dry_run=dry_run))
@@ -257,7 +257,7 @@ def publish(folder: PathLike, *, repo_id: str, endpoint: str | None = None,
 def verify(target: PathLike, *, endpoint: str | None = None) -> StageReport[VerifyResult]:
     """Re-check a release folder, or ``ORG/NAME@vX.Y.Z`` on the Hub: checksums, features and
     that every config loads with ``datasets``. Writes nothing."""
-    from dataset_builder.release.verify import verify as run
+    from dataset_builder.publish.verify import verify as run
 
     return StageReport((), run(target, endpoint=endpoint))
 
@@ -268,7 +268,7 @@ def rehydrate(folder: PathLike, *, source: PathLike,
     never to be published) with the texts it withheld (licence) restored from your own copy,
     a work dir or a Gutenberg mirror; each text is checked against its published sha256. The
     release itself is not changed."""
-    from dataset_builder.release.rehydrate import rehydrate as run
+    from dataset_builder.rehydrate.restore import rehydrate as run
 
     result = run(folder, source, out)
     return StageReport(_existing(result.out), result)

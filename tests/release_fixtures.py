@@ -187,7 +187,7 @@ def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path
 def write_release(root: Path, n_works: int, *, workdir: str = "w", out: str = "rel") -> Path:
     """Release 1.0.0 of a fresh ``write_workdir`` (splits in ``root/splits.csv``): the folder."""
     from dataset_builder.release.build import build_release
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     w = write_workdir(root / workdir, n_works=n_works)
     assign_splits(w, root / "splits.csv")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.agreement.workdir import aggregate_workdir
+from dataset_builder.aggregate.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
 from dataset_builder.annotate.ls_server import free_port

@@ -23,10 +23,10 @@ from dataset_builder import taxonomy
 from dataset_builder.release import plots, scan
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import by_split, load_frames, without_span_text
-from dataset_builder.release.splits import SPLITS, assign_splits
 from dataset_builder.schemas import _common
 from dataset_builder.schemas.annotations import SPAN_FIELDS
 from dataset_builder.schemas.passages import EVIDENCE_FIELDS
+from dataset_builder.split.assign import SPLITS, assign_splits
 from dataset_builder.tables import read_annotations, read_annotations_arrow, read_arrow, read_table
 from dataset_builder.validate.cross import _spans_in_range
 from dataset_builder.validate.schema import Failure, short_value

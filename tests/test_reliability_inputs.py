@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from dataset_builder.cli import main
 from dataset_builder.collect.http import PoliteFetcher
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import parse_ratios
+from dataset_builder.split.assign import parse_ratios
 from tests import collect_fixtures as cf
 
 WIKIDATA = Path(__file__).parent / "fixtures" / "wikidata" / "robots.json"

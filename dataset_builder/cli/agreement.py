@@ -92,7 +92,7 @@ def aggregate(workdir: Path, annotations_dir: Path | None, method: str,
     Adjudication rows override the vote (method 'adjudicated').
     A passage with one annotator has a null agreement and is not flagged.
     """
-    from dataset_builder.agreement.workdir import aggregate_workdir
+    from dataset_builder.aggregate.workdir import aggregate_workdir
     from dataset_builder.console import info
 
     labels, path = aggregate_workdir(workdir, annotations_dir, method, min_agreement)

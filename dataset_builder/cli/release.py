@@ -34,7 +34,7 @@ def split(workdir: Path, splits_path: Path | None, seed: int, ratios: str) -> No
     release stamps it. Commit the file.
     """
     from dataset_builder.console import info
-    from dataset_builder.release.splits import assign_splits, default_path, parse_ratios
+    from dataset_builder.split.assign import assign_splits, default_path, parse_ratios
 
     path = splits_path or default_path()
     result = assign_splits(workdir, path, seed, parse_ratios(ratios))
@@ -115,7 +115,7 @@ def publish(folder: Path, repo_id: str, endpoint: str | None, dry_run: bool) -> 
     withholds it, or an e-mail address or token anywhere is refused before any upload.
     """
     from dataset_builder.console import info
-    from dataset_builder.release.publish import publish as do_publish
+    from dataset_builder.publish.hub import publish as do_publish
 
     result = do_publish(folder, repo_id, endpoint=endpoint, dry_run=dry_run)
     if result.action == "dry-run":
@@ -142,7 +142,7 @@ def verify(target: str, endpoint: str | None) -> None:
     Exit status 1 when anything fails.
     """
     from dataset_builder.console import info, problem
-    from dataset_builder.release.verify import verify as do_verify
+    from dataset_builder.publish.verify import verify as do_verify
 
     report = do_verify(target, endpoint=endpoint)
     for config, sizes in report.sizes.items():
@@ -170,7 +170,7 @@ def rehydrate(folder: Path, source: Path, out: Path | None) -> None:
     Exit status 1 when any passage could not be restored.
     """
     from dataset_builder.console import info, problem
-    from dataset_builder.release.rehydrate import rehydrate as do_rehydrate
+    from dataset_builder.rehydrate.restore import rehydrate as do_rehydrate
 
     report = do_rehydrate(folder, source, out)
     info(f"{report.out} (local only, never publish it): {report.restored:,} text(s) "

@@ -245,7 +245,8 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
     target.mkdir()
     for pull in pulls:
         shutil.copyfile(pull, target / pull.name)
-    from dataset_builder.agreement.workdir import aggregate_workdir, agreement_report
+    from dataset_builder.aggregate.workdir import aggregate_workdir
+    from dataset_builder.agreement.workdir import agreement_report
     from dataset_builder.tables import read_annotations
 
     summary.annotations = len(read_annotations(target))
@@ -268,7 +269,7 @@ def _validate(corpus: Path) -> None:
 
 
 def _split(corpus: Path, splits_path: str | Path | None) -> None:
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     result = assign_splits(corpus, splits_path)
     console.info(f"      {result.added} new work(s) assigned, {result.kept} kept where they were")
@@ -285,7 +286,7 @@ def _verify(out: Path) -> dict[str, dict[str, int]]:
     import datasets
 
     from dataset_builder.demo import load_release
-    from dataset_builder.release.verify import verify
+    from dataset_builder.publish.verify import verify
 
     datasets.disable_progress_bars()
 

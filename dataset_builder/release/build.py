@@ -39,7 +39,6 @@ from dataset_builder.release import (
     citation,
     croissant,
     facts,
-    history,
     plots,
     scan,
     statements,
@@ -47,7 +46,8 @@ from dataset_builder.release import (
 )
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import ReleaseFrames, load_frames
-from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
+from dataset_builder.split import history
+from dataset_builder.split.assign import UNRELEASED, read_splits, write_splits
 
 # Shards stay below ~256 MB in memory and row groups near 32 MB, so streaming readers
 # (datasets' streaming mode, the Hub viewer) fetch bounded pieces.
@@ -100,7 +100,7 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
 
 
 def _splits_folder(arguments: dict[str, Any]) -> Path:
-    from dataset_builder.release.splits import default_path
+    from dataset_builder.split.assign import default_path
 
     return Path(arguments["splits_path"] or default_path()).parent
 
@@ -127,7 +127,7 @@ def build_release(
 
     ``allow_demo_key`` is for the demo's own sample only: a real release refuses pseudonyms
     made with the public demo key."""
-    from dataset_builder.release.splits import default_path
+    from dataset_builder.split.assign import default_path
 
     changelog.parse_version(version)
     date = check_date(date) if date else _today()

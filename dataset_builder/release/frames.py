@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from dataset_builder.constants import REDISTRIBUTABLE
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import SPLITS, check_leakage, read_splits, split_of_works
 from dataset_builder.schemas._common import arrow_cells
+from dataset_builder.split.assign import SPLITS, check_leakage, read_splits, split_of_works
 
 # Configs that are not partitioned for learning ship as one `train` split (the Hub's
 # convention for "all rows"); their rows carry the split of their work where that matters.
