@@ -318,7 +318,7 @@ COMMANDS: dict[str, str] = {
     "characters check": "dataset_builder.characters.model:validate_catalogue",
     "characters import-wikidata": "dataset_builder.characters.wikidata:import_wikidata",
     "demo": "dataset_builder.demo:run_demo",
-    "schema export": "dataset_builder.schema_export:export_schemas",
+    "schema export": "dataset_builder.schemas.export:export_schemas",
     "taxonomy": "dataset_builder.taxonomy:load",
 }
 
