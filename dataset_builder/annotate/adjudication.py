@@ -45,10 +45,9 @@ def push_adjudication(workdir: str | Path, url: str, project: str, token: str | 
     tax = taxonomy.load()
     guide = guideline(tax)
     title = lsc.adjudication_title(project)
-    client = lsc.connect(url, token)
-    proj, created = ensure_project(client, url, title, 1,
+    proj, created = ensure_project(url, token, title, 1,
                                    f"Adjudication of disagreements in {project!r}.")
-    known = {} if created else existing_tasks(client, url, proj.id)
+    known = {} if created else existing_tasks(proj)
     by_passage = {pid: g for pid, g in rows.groupby("passage_id")}
     tasks = []
     for row in passages.to_dict("records"):
@@ -59,5 +58,5 @@ def push_adjudication(workdir: str | Path, url: str, project: str, token: str | 
             {"model_version": ann["annotator"], "result": row_to_result(ann, tax)}
             for ann in group.to_dict("records")]
         tasks.append({"data": task_data(row, tax.version, guide.version), "predictions": preds})
-    imported = import_in_batches(client, url, proj.id, tasks, batch_size, "pushing adjudication")
-    return PushResult(int(proj.id), title, created, imported, len(passages) - len(tasks), 0, 0)
+    imported = import_in_batches(proj, tasks, batch_size, "pushing adjudication")
+    return PushResult(proj.id, title, created, imported, len(passages) - len(tasks), 0, 0)
