@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.project import Project
 
 if TYPE_CHECKING:
@@ -133,14 +134,15 @@ def extract(workdir: PathLike, *, workers: int = 1, executor: str = "local",
 
 
 def push(workdir: PathLike, *, url: str, project: str, token: str | None = None,
-         annotators_per_task: int = 3,
-         limit: int | None = None) -> StageReport[PushResult]:
-    """Create or update the Label Studio project and import every new passage as a task
-    (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes nothing locally."""
+         annotators_per_task: int = 3, limit: int | None = None,
+         batch_size: int = PUSH_BATCH_SIZE) -> StageReport[PushResult]:
+    """Create or update the Label Studio project and import every new passage as a task,
+    ``batch_size`` tasks a request (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes
+    nothing locally."""
     from dataset_builder.annotate.push import push as run
 
     result = run(workdir, url, project, token=token,
-                 annotators_per_task=annotators_per_task, limit=limit)
+                 annotators_per_task=annotators_per_task, batch_size=batch_size, limit=limit)
     return StageReport((), result)
 
 
@@ -197,13 +199,16 @@ def aggregate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
 
 
 def validate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
-             catalogue: PathLike | None = None) -> StageReport[ValidationReport]:
-    """Check every table of the work dir (and the character catalogue) against its schema;
-    ``report.result.failures`` lists every failure at once. Writes nothing."""
+             catalogue: PathLike | None = None,
+             with_catalogue: bool = True) -> StageReport[ValidationReport]:
+    """Check every table of the work dir (and the character catalogue, unless
+    ``with_catalogue=False``) against its schema; ``report.result.failures`` lists every
+    failure at once. Writes nothing."""
     from dataset_builder.characters.model import load_catalogue
     from dataset_builder.validate.workdir import validate_workdir
 
-    result = validate_workdir(workdir, annotations_dir, characters=load_catalogue(catalogue))
+    characters = load_catalogue(catalogue) if with_catalogue else None
+    result = validate_workdir(workdir, annotations_dir, characters=characters)
     return StageReport((), result)
 
 
@@ -231,15 +236,11 @@ def release(workdir: PathLike, *, version: str, out: PathLike,
     split, card, Croissant, citation, changelog and checksums; the splits file (default
     ``WORKDIR/splits.csv``) gets the version stamped on its new works. The card template,
     citation and catalogue come from ``project`` (default: this clone's)."""
-    from dataset_builder.characters.model import load_catalogue
     from dataset_builder.release.build import build_release
 
-    proj = project or Project.find()
     path = _splits(workdir, splits_path)
-    options.setdefault("characters", load_catalogue(proj.catalogue))
     folder = build_release(version, workdir, out, splits_path=path, date=date,
-                           previous=previous, template=proj.card_template,
-                           citation_path=proj.citation, **options)
+                           previous=previous, project=project or Project.find(), **options)
     stamped = (path,) if options.get("stamp_splits", True) else ()
     return StageReport((folder, *stamped), folder)
 
@@ -290,8 +291,8 @@ def build(workdir: PathLike, *, mirror: PathLike, out: PathLike, date: str | Non
 
     summary = build_corpus(mirror, out, date=date, workdir=workdir, workers=workers,
                            executor=executor, **options)
-    project = Project.find()
-    works_csv = Path(options.get("works_csv") or project.root / "data" / "works.csv")
+    project = options.get("project") or Project.find()
+    works_csv = Path(options.get("works_csv") or project.works_list)
     splits = Path(options.get("splits_path") or project.splits)
     written = _existing(summary.release, works_csv, splits) if summary.ok else ()
     return StageReport(written, summary)

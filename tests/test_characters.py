@@ -24,11 +24,11 @@ from dataset_builder.characters.model import (
 from dataset_builder.characters.wikidata import SPARQL_QUERY, import_wikidata, read_results
 from dataset_builder.cli.characters import characters
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.schemas.characters import EMBODIMENTS, MEDIA
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "robots.json"
-COMMITTED = project_file("data/characters.csv")
+COMMITTED = Project.find().catalogue
 
 
 @pytest.fixture(scope="module")

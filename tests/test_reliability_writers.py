@@ -140,13 +140,13 @@ def _writers(tmp: Path) -> dict[str, tuple[list[str], Path, Path]]:
 @pytest.mark.parametrize("command", list(_writers(Path("."))))
 def test_every_writer_stops_while_another_process_holds_its_folder(
         tmp_path: Path, command: str) -> None:
-    from dataset_builder.characters.model import default_path
+    from dataset_builder.project import Project
     from tests import release_fixtures as rf
 
     rf.write_workdir(tmp_path / "w", n_works=6)
     (tmp_path / "story.txt").write_text("The robot spoke to the engineer.\n", "utf-8")
     (tmp_path / "catalogue").mkdir()
-    (tmp_path / "catalogue" / "characters.csv").write_bytes(default_path().read_bytes())
+    (tmp_path / "catalogue" / "characters.csv").write_bytes(Project.find().catalogue.read_bytes())
     args, folder, output = _writers(tmp_path)[command]
     before = _files(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], env=_env(),

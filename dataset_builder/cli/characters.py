@@ -11,9 +11,9 @@ from dataset_builder.cli.options import CATALOGUE
 
 
 def _path(path: Path | None) -> Path:
-    from dataset_builder.characters.model import default_path
+    from dataset_builder.project import Project
 
-    return path if path is not None else default_path()
+    return path if path is not None else Project.find().catalogue
 
 
 @click.group()

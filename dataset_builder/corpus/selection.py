@@ -10,10 +10,8 @@ from typing import Any
 
 from dataset_builder.collect.catalogue import CatalogueEntry, iter_catalogue, subject_matches
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.release.changelog import parse_version
-
-SELECTION = "data/selection.yaml"
 
 
 @dataclass(frozen=True)
@@ -42,10 +40,6 @@ class Candidate:
         return f"gutenberg:{self.n}"
 
 
-def default_path() -> Path:
-    return project_file(SELECTION)
-
-
 def _strings(raw: dict[str, Any], key: str, where: Path) -> tuple[str, ...]:
     value = raw.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -70,7 +64,7 @@ def load_definition(path: str | Path | None = None) -> Definition:
     """Read and check the definition; every problem is one line naming the file and key."""
     import yaml
 
-    where = Path(path) if path is not None else default_path()
+    where = Path(path) if path is not None else Project.find().selection
     try:
         raw = yaml.safe_load(where.read_text(encoding="utf-8"))
     except OSError as exc:
