@@ -3,8 +3,9 @@
 Each verb takes the folder it works on first (a work directory; a release folder for
 ``publish``, ``verify`` and ``rehydrate``), everything else by keyword, and returns a report
 (:class:`StageReport`) whose ``written`` lists the files and folders it wrote and whose
-``result`` is the stage's own result object. The demo and a notebook call these verbs; the
-CLI commands call the functions under them (``COMMANDS`` maps each command to its function)::
+``result`` is the stage's own result object. The demo, a notebook and the CLI commands call
+these verbs (``COMMANDS`` maps each command to its verb, or to the function under the tools
+that are not pipeline stages)::
 
     import dataset_builder as fb
     fb.collect_gutenberg("work", mirror="path/to/mirror", ids=[59112])
