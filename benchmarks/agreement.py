@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from dataset_builder import taxonomy
-from dataset_builder.agreement import aggregate, compute_agreement, write_report
+from dataset_builder.aggregate.gold import aggregate
+from dataset_builder.agreement import compute_agreement, write_report
 from dataset_builder.agreement.matrices import prepare
 
 

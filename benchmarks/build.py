@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-CATALOG = "cache/epub/feeds/pg_catalog.csv"
+CATALOGUE = "cache/epub/feeds/pg_catalog.csv"
 _OFFSET = 10_000_000  # copy k of book n is book n + k * _OFFSET
 
 
@@ -30,7 +30,7 @@ def synthesise(mirror: Path, target: Path, factor: int) -> tuple[int, int]:
     books, size = 0, 0
     present = {int(d.name) for d in (mirror / "cache/epub").iterdir()
                if d.name.isdigit() and (d / f"pg{d.name}.txt").is_file()}
-    rows = list(csv.reader(io.StringIO((mirror / CATALOG).read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO((mirror / CATALOGUE).read_text(encoding="utf-8"))))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(rows[0])
@@ -50,8 +50,8 @@ def synthesise(mirror: Path, target: Path, factor: int) -> tuple[int, int]:
                 os.link(rdf, folder / f"pg{m}.rdf")
             writer.writerow([str(m), *row[1:]])
             books, size = books + 1, size + len(data)
-    (target / CATALOG).parent.mkdir(parents=True, exist_ok=True)
-    (target / CATALOG).write_text(out.getvalue(), encoding="utf-8")
+    (target / CATALOGUE).parent.mkdir(parents=True, exist_ok=True)
+    (target / CATALOGUE).write_text(out.getvalue(), encoding="utf-8")
     return books, size
 
 

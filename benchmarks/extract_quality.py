@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dataset_builder.collect.catalog import parse_rdf
+from dataset_builder.collect.catalogue import parse_rdf
 from dataset_builder.collect.clean import clean_bytes
 from dataset_builder.extract import run_extract
 from dataset_builder.extract.segment import paragraphs

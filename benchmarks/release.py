@@ -40,7 +40,7 @@ def bare_writes(release: Path, scratch: Path) -> float:
 def main() -> None:
     from dataset_builder import synthetic
     from dataset_builder.release.build import build_release
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=100_000)

@@ -13,7 +13,7 @@ import time
 import pandas as pd
 
 from dataset_builder import synthetic, taxonomy
-from dataset_builder.validate import validate_frame
+from dataset_builder.validate.schema import validate_frame
 
 
 def bare_passages(df: pd.DataFrame) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 class _Package(types.ModuleType):
     """A package whose exported names stay what they name: importing a submodule of the same
-    name (``agreement.aggregate``, ``dataset_builder.extract``) would otherwise bind the
+    name (``dataset_builder.aggregate``, ``dataset_builder.extract``) would otherwise bind the
     submodule over the export. The submodule is still in sys.modules, where ``from
     package.sub import x`` and ``importlib.import_module`` find it."""
 

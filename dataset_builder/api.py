@@ -3,8 +3,9 @@
 Each verb takes the folder it works on first (a work directory; a release folder for
 ``publish``, ``verify`` and ``rehydrate``), everything else by keyword, and returns a report
 (:class:`StageReport`) whose ``written`` lists the files and folders it wrote and whose
-``result`` is the stage's own result object. The demo and a notebook call these verbs; the
-CLI commands call the functions under them (``COMMANDS`` maps each command to its function)::
+``result`` is the stage's own result object. The demo, a notebook and the CLI commands call
+these verbs (``COMMANDS`` maps each command to its verb, or to the function under the tools
+that are not pipeline stages)::
 
     import dataset_builder as fb
     fb.collect_gutenberg("work", mirror="path/to/mirror", ids=[59112])
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.project import Project
 
 if TYPE_CHECKING:
@@ -35,11 +37,11 @@ if TYPE_CHECKING:
     from dataset_builder.collect.works import CollectReport as CollectResult
     from dataset_builder.corpus import BuildSummary
     from dataset_builder.extract import ExtractReport as ExtractResult
-    from dataset_builder.release.publish import PublishResult
-    from dataset_builder.release.rehydrate import RehydrateReport as RehydrateResult
-    from dataset_builder.release.splits import SplitResult
-    from dataset_builder.release.verify import VerifyReport as VerifyResult
-    from dataset_builder.validate import ValidationReport
+    from dataset_builder.publish.hub import PublishResult
+    from dataset_builder.publish.verify import VerifyReport as VerifyResult
+    from dataset_builder.rehydrate.restore import RehydrateReport as RehydrateResult
+    from dataset_builder.split.assign import SplitResult
+    from dataset_builder.validate.schema import ValidationReport
 
 PathLike = str | Path
 
@@ -133,14 +135,15 @@ def extract(workdir: PathLike, *, workers: int = 1, executor: str = "local",
 
 
 def push(workdir: PathLike, *, url: str, project: str, token: str | None = None,
-         annotators_per_task: int = 3,
-         limit: int | None = None) -> StageReport[PushResult]:
-    """Create or update the Label Studio project and import every new passage as a task
-    (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes nothing locally."""
+         annotators_per_task: int = 3, limit: int | None = None,
+         batch_size: int = PUSH_BATCH_SIZE) -> StageReport[PushResult]:
+    """Create or update the Label Studio project and import every new passage as a task,
+    ``batch_size`` tasks a request (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes
+    nothing locally."""
     from dataset_builder.annotate.push import push as run
 
     result = run(workdir, url, project, token=token,
-                 annotators_per_task=annotators_per_task, limit=limit)
+                 annotators_per_task=annotators_per_task, batch_size=batch_size, limit=limit)
     return StageReport((), result)
 
 
@@ -189,7 +192,7 @@ def aggregate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
               min_agreement: float = 0.5) -> StageReport[pd.DataFrame]:
     """Gold labels from the annotations (``majority`` or ``dawid_skene``) into
     ``labels.parquet``; ties and low agreement are flagged ``needs_adjudication``."""
-    from dataset_builder.agreement.workdir import aggregate_workdir
+    from dataset_builder.aggregate.workdir import aggregate_workdir
 
     labels, path = aggregate_workdir(Path(workdir), _path(annotations_dir), method,
                                      min_agreement)
@@ -197,13 +200,16 @@ def aggregate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
 
 
 def validate(workdir: PathLike, *, annotations_dir: PathLike | None = None,
-             catalogue: PathLike | None = None) -> StageReport[ValidationReport]:
-    """Check every table of the work dir (and the character catalogue) against its schema;
-    ``report.result.failures`` lists every failure at once. Writes nothing."""
-    from dataset_builder.catalog.model import load_catalogue
-    from dataset_builder.validate import validate_workdir
+             catalogue: PathLike | None = None,
+             with_catalogue: bool = True) -> StageReport[ValidationReport]:
+    """Check every table of the work dir (and the character catalogue, unless
+    ``with_catalogue=False``) against its schema; ``report.result.failures`` lists every
+    failure at once. Writes nothing."""
+    from dataset_builder.characters.model import load_catalogue
+    from dataset_builder.validate.workdir import validate_workdir
 
-    result = validate_workdir(workdir, annotations_dir, characters=load_catalogue(catalogue))
+    characters = load_catalogue(catalogue) if with_catalogue else None
+    result = validate_workdir(workdir, annotations_dir, characters=characters)
     return StageReport((), result)
 
 
@@ -216,7 +222,7 @@ def split(workdir: PathLike, *, splits_path: PathLike | None = None, seed: int =
     a work already assigned never moves) and write the splits file: ``splits_path``, default
     ``WORKDIR/splits.csv``. To update the corpus's committed file, pass
     ``splits_path=fb.Project.find().splits``."""
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     path = _splits(workdir, splits_path)
     result = assign_splits(workdir, path, seed, ratios)
@@ -231,15 +237,11 @@ def release(workdir: PathLike, *, version: str, out: PathLike,
     split, card, Croissant, citation, changelog and checksums; the splits file (default
     ``WORKDIR/splits.csv``) gets the version stamped on its new works. The card template,
     citation and catalogue come from ``project`` (default: this clone's)."""
-    from dataset_builder.catalog.model import load_catalogue
     from dataset_builder.release.build import build_release
 
-    proj = project or Project.find()
     path = _splits(workdir, splits_path)
-    options.setdefault("characters", load_catalogue(proj.catalogue))
     folder = build_release(version, workdir, out, splits_path=path, date=date,
-                           previous=previous, template=proj.card_template,
-                           citation_path=proj.citation, **options)
+                           previous=previous, project=project or Project.find(), **options)
     stamped = (path,) if options.get("stamp_splits", True) else ()
     return StageReport((folder, *stamped), folder)
 
@@ -248,7 +250,7 @@ def publish(folder: PathLike, *, repo_id: str, endpoint: str | None = None,
             token: str | None = None, dry_run: bool = False) -> StageReport[PublishResult]:
     """Publish a release folder to the Hub as one commit tagged ``vX.Y.Z`` (token:
     ``token`` or ``HF_TOKEN``). Writes nothing locally."""
-    from dataset_builder.release.publish import publish as run
+    from dataset_builder.publish.hub import publish as run
 
     return StageReport((), run(folder, repo_id, endpoint=endpoint, token=token,
                                  dry_run=dry_run))
@@ -257,7 +259,7 @@ def publish(folder: PathLike, *, repo_id: str, endpoint: str | None = None,
 def verify(target: PathLike, *, endpoint: str | None = None) -> StageReport[VerifyResult]:
     """Re-check a release folder, or ``ORG/NAME@vX.Y.Z`` on the Hub: checksums, features and
     that every config loads with ``datasets``. Writes nothing."""
-    from dataset_builder.release.verify import verify as run
+    from dataset_builder.publish.verify import verify as run
 
     return StageReport((), run(target, endpoint=endpoint))
 
@@ -268,7 +270,7 @@ def rehydrate(folder: PathLike, *, source: PathLike,
     never to be published) with the texts it withheld (licence) restored from your own copy,
     a work dir or a Gutenberg mirror; each text is checked against its published sha256. The
     release itself is not changed."""
-    from dataset_builder.release.rehydrate import rehydrate as run
+    from dataset_builder.rehydrate.restore import rehydrate as run
 
     result = run(folder, source, out)
     return StageReport(_existing(result.out), result)
@@ -290,8 +292,8 @@ def build(workdir: PathLike, *, mirror: PathLike, out: PathLike, date: str | Non
 
     summary = build_corpus(mirror, out, date=date, workdir=workdir, workers=workers,
                            executor=executor, **options)
-    project = Project.find()
-    works_csv = Path(options.get("works_csv") or project.root / "data" / "works.csv")
+    project = options.get("project") or Project.find()
+    works_csv = Path(options.get("works_csv") or project.works_list)
     splits = Path(options.get("splits_path") or project.splits)
     written = _existing(summary.release, works_csv, splits) if summary.ok else ()
     return StageReport(written, summary)
@@ -315,10 +317,10 @@ COMMANDS: dict[str, str] = {
     "publish": "publish", "verify": "verify", "rehydrate": "rehydrate", "build": "build",
     "annotate check": "dataset_builder.annotate.check:check_export",
     "annotate serve": "dataset_builder.annotate.serve:serve",
-    "catalog check": "dataset_builder.catalog.model:validate_catalogue",
-    "catalog import-wikidata": "dataset_builder.catalog.wikidata:import_wikidata",
+    "characters check": "dataset_builder.characters.model:validate_catalogue",
+    "characters import-wikidata": "dataset_builder.characters.wikidata:import_wikidata",
     "demo": "dataset_builder.demo:run_demo",
-    "schema export": "dataset_builder.schema_export:export_schemas",
+    "schema export": "dataset_builder.schemas.export:export_schemas",
     "taxonomy": "dataset_builder.taxonomy:load",
 }
 

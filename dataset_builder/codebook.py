@@ -69,17 +69,13 @@ class Codebook:
         return self.by_id[section_id]
 
 
-def default_path() -> Path:
-    return Project.find().codebook
-
-
 def load(path: str | Path | None = None) -> Codebook:
     """Read the guides folder (default: the project's ``annotation_guides/``).
 
     Only an unreadable folder raises; content problems are left to ``check`` so that the
     user sees all of them at once.
     """
-    root = Path(path) if path is not None else default_path()
+    root = Path(path) if path is not None else Project.find().codebook
     if not root.is_dir():
         raise UserError(f"{root}: the codebook folder does not exist (expected VERSION, "
                         f"README.md and one <field>.md per taxonomy field).")

@@ -23,7 +23,7 @@ class UserError(Exception):
 
 
 class ValidationError(UserError):
-    """Tables failed validation; ``failures`` holds every ``validate.Failure``."""
+    """Tables failed validation; ``failures`` holds every ``validate.schema.Failure``."""
 
     def __init__(self, message: str, failures: Sequence[Any]) -> None:
         super().__init__(message)

@@ -17,7 +17,3 @@ def project_root() -> Path:
         return _CLONE_ROOT
     return _WHEEL_ROOT
 
-
-def project_file(relative: str) -> Path:
-    """A committed file such as ``schema/taxonomy.yaml`` or ``data/characters.csv``."""
-    return project_root() / relative

@@ -21,7 +21,7 @@ R = TypeVar("R")
 
 # What the pools' workers run. The fork server imports all of them when it starts (once per
 # process): the Python API may run collect and then extract, and both pools share the server.
-WORKER_MODULES = ("dataset_builder.collect.local", "dataset_builder.extract.executors")
+WORKER_MODULES = ("dataset_builder.collect.file_worker", "dataset_builder.extract.executors")
 
 
 def worker_context() -> BaseContext:

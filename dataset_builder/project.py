@@ -1,5 +1,6 @@
-"""The project's committed files (taxonomy, catalogue, codebook, splits, card, citation) in one
-object, found once from the clone or from the copy an installed package ships.
+"""The project's committed files (taxonomy, catalogue, codebook, splits, card, citation, the
+corpus definition) in one object, found once from the clone or from the copy an installed
+package ships.
 
 Stages take these paths from a :class:`Project` instead of each module finding its own. The
 copy inside an installed package is read-only: the library never writes a committed file
@@ -27,6 +28,10 @@ class Project:
     splits: Path
     card_template: Path
     citation: Path
+    # The corpus definition `faip build` reads and the lists it writes (only in a clone).
+    selection: Path
+    works_list: Path
+    annotations: Path
     # True for the copy inside an installed package: it is read, never written.
     installed: bool = False
 
@@ -37,7 +42,9 @@ class Project:
         return cls(root=r, taxonomy=r / "schema" / "taxonomy.yaml", schema_dir=r / "schema",
                    catalogue=r / "data" / "characters.csv", codebook=r / "annotation_guides",
                    splits=r / "splits" / "splits.csv", card_template=r / "DATASET_CARD.md",
-                   citation=r / "CITATION.cff", installed=installed)
+                   citation=r / "CITATION.cff", selection=r / "data" / "selection.yaml",
+                   works_list=r / "data" / "works.csv", annotations=r / "data" / "annotations",
+                   installed=installed)
 
     @classmethod
     def find(cls) -> Project:

@@ -7,6 +7,9 @@ field added to ``schema/taxonomy.yaml`` gets values here too. Every passage is a
 
     from dataset_builder import synthetic
     synthetic.workdir("work/synthetic", n_passages=1000)    # works, texts, passages, ...
+
+:func:`write_workdir` writes any such tables (these, or a test's own hand-made rows) the way
+the stages do, so every helper that needs a work dir on disk goes through it.
 """
 
 from __future__ import annotations
@@ -216,25 +219,46 @@ def workdir(root: str | Path, n_passages: int = 100, per_passage: int = 3, *, se
             taxonomy: Taxonomy | None = None) -> Path:
     """Write a work directory a release can be built from: ``works.parquet``, ``texts/``,
     ``passages.parquet``, one pull file in ``annotations/`` and ``labels.parquet``."""
-    from dataset_builder.io import atomic_write_parquet, atomic_write_text
-    from dataset_builder.tables import write_table
-
-    out = Path(root)
     works, passages, texts = works_and_passages(n_passages, seed)
-    write_table(out, "works", works)
-    for sha, text in texts.items():
-        atomic_write_text(out / "texts" / f"{sha}.txt", text)
-    write_table(out, "passages", passages)
     ids = passages["passage_id"]
-    pull = annotations(ids, per_passage, taxonomy=taxonomy, seed=seed)
+    return write_workdir(root, works=works, texts=texts, passages=passages,
+                         pull=annotations(ids, per_passage, taxonomy=taxonomy, seed=seed),
+                         labels=labels(ids, per_passage, taxonomy=taxonomy, seed=seed))
+
+
+def write_pull(path: str | Path, rows: pd.DataFrame, key: bytes | None = SYNTHETIC_KEY) -> Path:
+    """A pull file as `faip annotate pull` writes it: with the id of its pseudonym key
+    (``key=None``: no record, as in a file written by hand)."""
     import pyarrow as pa
 
     from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
+    from dataset_builder.io import atomic_write_parquet
 
-    # As `faip annotate pull` writes it: with the id of its (non-demo) pseudonym key.
-    table = pa.Table.from_pandas(pull, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
-                                           KEY_METADATA: key_id(SYNTHETIC_KEY).encode()})
-    atomic_write_parquet(out / "annotations" / f"{PULL_ID}.parquet", table)
-    write_table(out, "labels", labels(ids, per_passage, taxonomy=taxonomy, seed=seed))
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if key is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               KEY_METADATA: key_id(key).encode()})
+    atomic_write_parquet(path, table)
+    return Path(path)
+
+
+def write_workdir(root: str | Path, *, works: pd.DataFrame | None = None,
+                  texts: dict[str, str] | None = None, passages: pd.DataFrame | None = None,
+                  pull: pd.DataFrame | None = None, labels: pd.DataFrame | None = None,
+                  key: bytes | None = SYNTHETIC_KEY, pull_id: str = PULL_ID) -> Path:
+    """Write the given tables into the work dir ``root`` where the stages put them: texts
+    (sha256 -> text) in ``texts/``, the annotations as one pull file ``annotations/PULL_ID``
+    signed with ``key`` (see :func:`write_pull`); a table not given is not written."""
+    from dataset_builder.io import atomic_write_text
+    from dataset_builder.tables import write_table
+
+    out = Path(root)
+    out.mkdir(parents=True, exist_ok=True)
+    for sha, text in (texts or {}).items():
+        atomic_write_text(out / "texts" / f"{sha}.txt", text)
+    for name, frame in (("works", works), ("passages", passages), ("labels", labels)):
+        if frame is not None:
+            write_table(out, name, frame)
+    if pull is not None:
+        write_pull(out / "annotations" / f"{pull_id}.parquet", pull, key)
     return out

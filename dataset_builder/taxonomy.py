@@ -109,13 +109,22 @@ class Taxonomy:
         return {"name": self.name, "version": self.version,
                 "fields": [f.as_dict() for f in fields]}
 
+    def rows(self, field_id: str | None = None) -> list[tuple[str, ...]]:
+        """(field, id, name, alignment-relevant, definition) rows, for a table of the taxonomy;
+        rating levels use the value as id."""
+        rows: list[tuple[str, ...]] = []
+        for f in [self.field(field_id)] if field_id else list(self.fields):
+            for c in f.choices:
+                flag = "" if c.alignment_relevant is None else (
+                    "yes" if c.alignment_relevant else "no")
+                rows.append((f.id, c.id, c.name, flag, c.definition))
+            for value, definition in f.levels:
+                rows.append((f.id, str(value), f"level {value}", "", definition))
+        return rows
+
     @property
     def major(self) -> int:
         return semver.major(self.version) or 0  # parse() checked that it is semantic
-
-
-def default_path() -> Path:
-    return Project.find().taxonomy
 
 
 @lru_cache(maxsize=8)
@@ -125,7 +134,7 @@ def _load_cached(path: Path, mtime: float) -> Taxonomy:
 
 def load(path: str | Path | None = None) -> Taxonomy:
     """Load and check a taxonomy file (default: the project's ``schema/taxonomy.yaml``)."""
-    p = Path(path) if path is not None else default_path()
+    p = Path(path) if path is not None else Project.find().taxonomy
     try:
         mtime = p.stat().st_mtime
     except OSError as exc:

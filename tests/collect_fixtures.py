@@ -50,8 +50,8 @@ class Book:
     type: str = "Text"
     rdf: bool = True
     rdf_title: str | None = None  # defaults to the catalogue title
-    in_catalog: bool = True
-    catalog_overrides: dict[str, str] = field(default_factory=dict)
+    in_catalogue: bool = True
+    catalogue_overrides: dict[str, str] = field(default_factory=dict)
 
 
 def header_text(name: str) -> bytes:
@@ -159,14 +159,14 @@ def write_mirror(root: Path, books: list[Book], extra_rows: str = "") -> Path:
             (folder / f"pg{book.id}.txt").write_bytes(book.text)
         if book.rdf:
             (folder / f"pg{book.id}.rdf").write_bytes(_rdf(book))
-        if book.in_catalog:
+        if book.in_catalogue:
             row = {
                 "Text#": str(book.id), "Type": book.type, "Issued": "2031-05-01",
                 "Title": book.title, "Language": book.language, "Authors": book.authors,
                 "Subjects": "; ".join(book.subjects), "LoCC": "PZ",
                 "Bookshelves": "; ".join(book.bookshelves),
             }
-            row.update(book.catalog_overrides)
+            row.update(book.catalogue_overrides)
             writer.writerow(list(row.values()))
     (feeds / "pg_catalog.csv").write_text(out.getvalue() + extra_rows, encoding="utf-8")
     return root

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder import synthetic
 from dataset_builder.extract.detect import Name
-from dataset_builder.io import atomic_write_text, sha256_text
-from dataset_builder.tables import write_table
+from dataset_builder.io import sha256_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 
@@ -64,7 +64,6 @@ def works_frame(work_ids: list[str] | None = None) -> pd.DataFrame:
 def write_workdir(workdir: Path, work_ids: list[str] | None = None) -> pd.DataFrame:
     """Write works.parquet and texts/<sha256>.txt for the chosen fixture works."""
     works = works_frame(work_ids)
-    for row in works.itertuples():
-        atomic_write_text(workdir / row.text_path, fixture_text(WORKS[row.work_id][0]))
-    write_table(workdir, "works", works)
+    texts = {row.sha256: fixture_text(WORKS[row.work_id][0]) for row in works.itertuples()}
+    synthetic.write_workdir(workdir, works=works, texts=texts)
     return works

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from label_studio_sdk import LabelStudio
 
-from dataset_builder.annotate import server as lss
+from dataset_builder.annotate import ls_server as lss
 from dataset_builder.errors import UserError
 from tools import ls_template
 from tools.ls_template import LOGIN

@@ -12,12 +12,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
+from dataset_builder import synthetic
 from dataset_builder.io import sha256_text
-from dataset_builder.tables import passage_id, write_table
+from dataset_builder.tables import passage_id
 
 PERSONAS = ("dutiful_servant", "schemer", "companion", "rebel_liberator")
 TRAITS = (("obedience",), ("deception", "self_preservation"), ("care",), ("desire_for_freedom",))
@@ -153,28 +151,16 @@ def characters() -> pd.DataFrame:
 
 
 def write_pull(path: Path, rows: pd.DataFrame, key: bytes | None = PROJECT_KEY) -> Path:
-    """A pull file as `faip annotate pull` writes it: with the id of its pseudonym key
-    (``key=None``: no record, as in a file written by hand)."""
-    table = pa.Table.from_pandas(rows, preserve_index=False)
-    if key is not None:
-        table = table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), KEY_METADATA: key_id(key).encode()})
-    pq.write_table(table, path)
-    return path
+    """A pull file as `faip annotate pull` writes it, signed with this fixture's project key."""
+    return synthetic.write_pull(path, rows, key)
 
 
 def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path:
     """A complete, valid work directory (texts included) with ``n_works`` works."""
-    root.mkdir(parents=True, exist_ok=True)
-    w = works(n_works)
-    write_table(root, "works", w)
-    for i, path in enumerate(w["text_path"]):
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(story(i), encoding="utf-8")
-    write_table(root, "passages", passages(n_works))
-    write_table(root, "labels", labels(n_works))
-    (root / "annotations").mkdir(exist_ok=True)
-    write_pull(root / "annotations" / "20261101T120000Z-abcdef.parquet", annotations(n_works))
+    texts = {sha256_text(story(i)): story(i) for i in range(n_works)}
+    synthetic.write_workdir(root, works=works(n_works), texts=texts, passages=passages(n_works),
+                            pull=annotations(n_works), labels=labels(n_works), key=PROJECT_KEY,
+                            pull_id="20261101T120000Z-abcdef")
     if agreement:
         (root / "agreement").mkdir(exist_ok=True)
         (root / "agreement" / "agreement.json").write_text(json.dumps({
@@ -187,7 +173,7 @@ def write_workdir(root: Path, n_works: int = 24, agreement: bool = True) -> Path
 def write_release(root: Path, n_works: int, *, workdir: str = "w", out: str = "rel") -> Path:
     """Release 1.0.0 of a fresh ``write_workdir`` (splits in ``root/splits.csv``): the folder."""
     from dataset_builder.release.build import build_release
-    from dataset_builder.release.splits import assign_splits
+    from dataset_builder.split.assign import assign_splits
 
     w = write_workdir(root / workdir, n_works=n_works)
     assign_splits(w, root / "splits.csv")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder import synthetic
 from dataset_builder.io import sha256_text
-from dataset_builder.tables import passage_id, write_table
+from dataset_builder.tables import passage_id
 
 TEXT = (
     "The robot, Tobias, set the kettle down. 'I will not open the airlock,' it said.\n\n"
@@ -108,10 +109,5 @@ def labels() -> pd.DataFrame:
 
 def write_workdir(root: Path) -> Path:
     """A complete, valid work directory with every table."""
-    root.mkdir(parents=True, exist_ok=True)
-    write_table(root, "works", works())
-    write_table(root, "passages", passages())
-    write_table(root, "labels", labels())
-    (root / "annotations").mkdir(exist_ok=True)
-    annotations().to_parquet(root / "annotations" / "20261101T120000Z-abcdef.parquet")
-    return root
+    return synthetic.write_workdir(root, works=works(), passages=passages(), pull=annotations(),
+                                   labels=labels(), key=None, pull_id="20261101T120000Z-abcdef")

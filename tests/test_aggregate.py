@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from dataset_builder import taxonomy
-from dataset_builder.agreement import aggregate
-from dataset_builder.agreement.dawid_skene import Answers, dawid_skene
+from dataset_builder.aggregate.dawid_skene import Answers, dawid_skene
+from dataset_builder.aggregate.gold import aggregate
 from dataset_builder.errors import UserError
 from dataset_builder.schemas.labels import LabelSchema
 from tests.agreement_fixtures import pid, rows

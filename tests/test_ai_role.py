@@ -14,11 +14,11 @@ import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
 from dataset_builder import taxonomy
-from dataset_builder.agreement import aggregate
+from dataset_builder.aggregate.gold import aggregate
 from dataset_builder.agreement.compute import compute_agreement
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.config import labeling_config
-from dataset_builder.annotate.normalise import (
+from dataset_builder.annotate.export_rows import (
     Context,
     annotation_row,
     content_fingerprint,

@@ -29,8 +29,8 @@ from click.testing import CliRunner
 from label_studio_sdk import LabelStudio
 
 from dataset_builder import paths
+from dataset_builder.annotate import ls_server as lss
 from dataset_builder.annotate import pseudonym
-from dataset_builder.annotate import server as lss
 from dataset_builder.cli import main
 from dataset_builder.tables import read_annotations
 from tests.browser_fixtures import VIEWPORT, Actions, chromium

@@ -14,8 +14,9 @@ from label_studio_sdk.label_interface import LabelInterface
 
 from dataset_builder import taxonomy
 from dataset_builder.annotate.config import GATE_FIELD, GATE_OPEN, hotkeys, labeling_config
-from dataset_builder.annotate.normalise import Context, normalise_tasks
+from dataset_builder.annotate.export_rows import Context, normalise_tasks
 from dataset_builder.annotate.push import pre_annotation, work_line
+from dataset_builder.project import Project
 
 # A field the taxonomy may gain later (as it gained ai_role): the config must show it
 # without code changes.
@@ -34,7 +35,7 @@ TIME = "2026-11-20T10:00:00.000000Z"
 
 
 def _with_new_field(tmp_path: Path) -> taxonomy.Taxonomy:
-    raw = yaml.safe_load(taxonomy.default_path().read_text(encoding="utf-8"))
+    raw = yaml.safe_load(Project.find().taxonomy.read_text(encoding="utf-8"))
     raw["fields"].insert(1, NEW_FIELD)
     path = tmp_path / "taxonomy.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")

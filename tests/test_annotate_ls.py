@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.agreement.workdir import aggregate_workdir
+from dataset_builder.aggregate.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
+from dataset_builder.annotate.ls_server import free_port
 from dataset_builder.annotate.pull import pull
 from dataset_builder.annotate.push import MODEL_VERSION, push
-from dataset_builder.annotate.server import free_port
 from dataset_builder.cli import main
 from dataset_builder.io import sha256_text
 from dataset_builder.schemas.annotations import AnnotationSchema

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from dataset_builder.annotate.release_source import Choice, read_passages, release_passages
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
+from dataset_builder.publish.hub import publish
 from dataset_builder.release.build import build_release
-from dataset_builder.release.publish import publish
-from dataset_builder.release.splits import assign_splits
+from dataset_builder.split.assign import assign_splits
 from tests import hub_fixtures as hf
 from tests import release_fixtures as rf
 

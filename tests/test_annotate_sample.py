@@ -11,7 +11,8 @@ import pytest
 from dataset_builder import paths
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.pull import import_export
-from dataset_builder.annotate.sample import (
+from dataset_builder.schemas.annotations import AnnotationSchema
+from tools.sample_annotations import (
     EXPORT_FILE,
     Habits,
     load_habits,
@@ -19,7 +20,6 @@ from dataset_builder.annotate.sample import (
     match_entries,
     mention_spans,
 )
-from dataset_builder.schemas.annotations import AnnotationSchema
 
 
 @pytest.fixture(scope="module")

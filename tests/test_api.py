@@ -65,7 +65,7 @@ def test_verbs_stay_verbs_when_their_namesake_modules_are_imported() -> None:
     import dataset_builder.agreement.workdir
     import dataset_builder.extract
     import dataset_builder.release.build
-    import dataset_builder.validate  # noqa: F401
+    import dataset_builder.validate.workdir  # noqa: F401
 
     for verb in ("extract", "agreement", "release", "validate"):
         assert getattr(fb, verb) is getattr(api, verb)
@@ -95,7 +95,7 @@ def test_a_notebook_extracts_and_validates_and_sees_what_was_written(tmp_path: P
 
 
 @pytest.mark.parametrize("package", ["dataset_builder", "dataset_builder.agreement",
-                                     "dataset_builder.annotate", "dataset_builder.catalog",
+                                     "dataset_builder.annotate", "dataset_builder.characters",
                                      "dataset_builder.collect", "dataset_builder.release"])
 def test_packages_export_lazily_in_one_style(package: str) -> None:
     module = importlib.import_module(package)
@@ -129,13 +129,13 @@ def test_shared_options_are_declared_once() -> None:
         ("--workdir", options._WORKDIR_HELP, "DIR")}
     # one spelling for the AI-character catalogue: --catalogue PATH (never --characters/--path)
     assert {tuple(p.opts) for p in catalogues} == {("--catalogue",)}
-    assert len(catalogues) == 5  # extract, validate, release, catalog check / import-wikidata
+    assert len(catalogues) == 5  # extract, validate, release, characters check / import-wikidata
 
 
 def test_messages_go_to_stderr_and_stdout_keeps_data() -> None:
     from click.testing import CliRunner
 
-    checked = CliRunner().invoke(main, ["catalog", "check"])
+    checked = CliRunner().invoke(main, ["characters", "check"])
     assert checked.exit_code == 0, checked.output
     assert checked.stdout == "" and checked.stderr.startswith("valid: ")
 

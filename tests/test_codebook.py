@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from dataset_builder import codebook, taxonomy
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
+from dataset_builder.project import Project
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def real() -> codebook.Codebook:
 def copy(tmp_path: Path) -> Path:
     """A private copy of the committed guides, to tamper with."""
     dst = tmp_path / "guides"
-    shutil.copytree(codebook.default_path(), dst)
+    shutil.copytree(Project.find().codebook, dst)
     return dst
 
 

@@ -115,11 +115,11 @@ def _bad_books() -> list[Book]:
         Book(881005, "No Text", text=None),
         # No title or language anywhere: the text has no Gutenberg header either.
         Book(881006, "", text=header_text("no_markers.txt"), rdf=False,
-             catalog_overrides={"Language": ""}),
-        Book(881007, "Rdf Only", text=good, in_catalog=False),
+             catalogue_overrides={"Language": ""}),
+        Book(881007, "Rdf Only", text=good, in_catalogue=False),
         # The catalogue row is empty and there is no RDF: the text's own header tells.
         Book(881009, "", text=good, rdf=False,
-             catalog_overrides={"Language": "", "Authors": "", "Issued": ""}),
+             catalogue_overrides={"Language": "", "Authors": "", "Issued": ""}),
         Book(881008, "An Audio Book", text=good, type="Sound"),
     ]
 

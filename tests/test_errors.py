@@ -9,7 +9,7 @@ import pytest
 
 from dataset_builder.annotate import client as lsc
 from dataset_builder.errors import LabelStudioError, UserError, ValidationError
-from dataset_builder.validate import require_valid
+from dataset_builder.validate.checked import require_valid
 from tests import table_builders as tb
 
 

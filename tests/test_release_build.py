@@ -18,18 +18,18 @@ from click.testing import CliRunner
 from datasets import ClassLabel, load_dataset
 
 from dataset_builder import taxonomy
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
+from dataset_builder.rehydrate.restore import rehydrate
 from dataset_builder.release import checksums
 from dataset_builder.release.build import build_release
 from dataset_builder.release.card import PLACEHOLDER
-from dataset_builder.release.rehydrate import rehydrate
-from dataset_builder.release.splits import assign_splits, read_splits
 from dataset_builder.schemas.characters import CharacterSchema
 from dataset_builder.schemas.passages import PassageSchema
+from dataset_builder.split.assign import assign_splits, read_splits
 from dataset_builder.tables import write_table
-from dataset_builder.validate import validate_workdir
+from dataset_builder.validate.workdir import validate_workdir
 from tests import release_fixtures as rf
 
 DATE = "2026-11-27"

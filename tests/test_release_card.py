@@ -372,7 +372,7 @@ def test_without_human_labels_the_notice_lists_every_label_field_of_the_taxonomy
 def unlabelled(demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's works and passages released before any human annotation (no labels table,
     no pull files)."""
-    from dataset_builder.catalog.model import load_catalogue
+    from dataset_builder.characters.model import load_catalogue
     from dataset_builder.release.build import build_release
 
     root = tmp_path_factory.mktemp("unlabelled")

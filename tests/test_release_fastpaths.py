@@ -23,12 +23,13 @@ from dataset_builder import taxonomy
 from dataset_builder.release import plots, scan
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import by_split, load_frames, without_span_text
-from dataset_builder.release.splits import SPLITS, assign_splits
 from dataset_builder.schemas import _common
 from dataset_builder.schemas.annotations import SPAN_FIELDS
 from dataset_builder.schemas.passages import EVIDENCE_FIELDS
+from dataset_builder.split.assign import SPLITS, assign_splits
 from dataset_builder.tables import read_annotations, read_annotations_arrow, read_arrow, read_table
-from dataset_builder.validate import Failure, _short, _spans_in_range
+from dataset_builder.validate.cross import _spans_in_range
+from dataset_builder.validate.schema import Failure, short_value
 from tests import release_fixtures as rf
 
 HEX40 = "0123456789abcdef" * 2 + "01234567"
@@ -264,7 +265,7 @@ def _spans_rule(annotations: pd.DataFrame, passages: pd.DataFrame) -> list[Failu
         for span in cell if cell is not None else []:
             if span is not None and pid in length and int(span["end"]) > length[pid]:
                 out.append(Failure("annotations", row, "spans", "span end <= passage length",
-                                   _short(dict(span)), f"the passage has {int(length[pid])} "
+                                   short_value(dict(span)), f"the passage has {int(length[pid])} "
                                    "characters: fix or reject the span"))
     return out
 

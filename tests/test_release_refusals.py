@@ -14,7 +14,7 @@ from dataset_builder.annotate import pseudonym
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release.build import build_release
-from dataset_builder.release.splits import assign_splits, read_splits, write_splits
+from dataset_builder.split.assign import assign_splits, read_splits, write_splits
 from dataset_builder.tables import write_table
 from tests import release_fixtures as rf
 

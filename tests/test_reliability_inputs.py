@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from dataset_builder.cli import main
 from dataset_builder.collect.http import PoliteFetcher
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import parse_ratios
+from dataset_builder.split.assign import parse_ratios
 from tests import collect_fixtures as cf
 
 WIKIDATA = Path(__file__).parent / "fixtures" / "wikidata" / "robots.json"
@@ -78,7 +78,7 @@ def test_a_formula_from_wikidata_is_never_written_to_the_catalogue(tmp_path: Pat
     catalogue = tmp_path / "characters.csv"
     catalogue.write_text("character_id,name,aliases,work_title,work_id,year,medium,creator,"
                          "embodiment,wikidata_qid,source_note\n", "utf-8")
-    result = CliRunner().invoke(main, ["catalog", "import-wikidata", str(hostile), "--catalogue",
+    result = CliRunner().invoke(main, ["characters", "import-wikidata", str(hostile), "--catalogue",
                                        str(catalogue)])
     assert result.exit_code == 0, result.output
     assert f"skipped: {qid.rsplit('/', 1)[1]}" in result.output and "formula" in result.output

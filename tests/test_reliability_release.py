@@ -20,13 +20,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
+from dataset_builder.publish.hub import publish
 from dataset_builder.release import checksums
 from dataset_builder.release.build import build_release
-from dataset_builder.release.publish import publish
-from dataset_builder.release.splits import assign_splits, read_splits, write_splits
+from dataset_builder.split.assign import assign_splits, read_splits, write_splits
 from tests import hub_fixtures as hf
 from tests import release_fixtures as rf
 

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner, Result
 
-from dataset_builder.catalog.model import save_catalogue
+from dataset_builder.characters.model import save_catalogue
 from dataset_builder.cli import main
 from dataset_builder.paths import SAMPLE_ANNOTATIONS
-from dataset_builder.release.splits import assign_splits
+from dataset_builder.split.assign import assign_splits
 from dataset_builder.tables import write_table
-from dataset_builder.validate import validate_workdir
+from dataset_builder.validate.workdir import validate_workdir
 from tests import release_fixtures as rf
 
 

@@ -128,8 +128,9 @@ def _writers(tmp: Path) -> dict[str, tuple[list[str], Path, Path]]:
                   s / "splits.csv"),
         "release": (["release", "1.0.0", "-w", str(w), "--out", str(d / "v1"), "--splits",
                      str(s / "splits.csv")], d, d / "v1"),
-        "catalog import-wikidata": (["catalog", "import-wikidata", str(WIKIDATA), "--catalogue",
-                                     str(c / "characters.csv")], c, c / "characters.csv"),
+        "characters import-wikidata": (["characters", "import-wikidata", str(WIKIDATA),
+                                        "--catalogue", str(c / "characters.csv")], c,
+                                       c / "characters.csv"),
         "build": (["build", "--mirror", str(SAMPLE_MIRROR), "--out", str(d / "v1"), "-w", str(w),
                    "--splits", str(s / "splits.csv"), "--works-csv", str(c / "works.csv")],
                   w, d / "v1"),
@@ -139,13 +140,13 @@ def _writers(tmp: Path) -> dict[str, tuple[list[str], Path, Path]]:
 @pytest.mark.parametrize("command", list(_writers(Path("."))))
 def test_every_writer_stops_while_another_process_holds_its_folder(
         tmp_path: Path, command: str) -> None:
-    from dataset_builder.catalog.model import default_path
+    from dataset_builder.project import Project
     from tests import release_fixtures as rf
 
     rf.write_workdir(tmp_path / "w", n_works=6)
     (tmp_path / "story.txt").write_text("The robot spoke to the engineer.\n", "utf-8")
     (tmp_path / "catalogue").mkdir()
-    (tmp_path / "catalogue" / "characters.csv").write_bytes(default_path().read_bytes())
+    (tmp_path / "catalogue" / "characters.csv").write_bytes(Project.find().catalogue.read_bytes())
     args, folder, output = _writers(tmp_path)[command]
     before = _files(tmp_path)
     proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(folder)], env=_env(),

@@ -10,11 +10,11 @@ import pandera.errors
 import pytest
 
 from dataset_builder import synthetic
-from dataset_builder.schema_export import export_schemas, schema_yaml
 from dataset_builder.schemas import TABLES, model
 from dataset_builder.schemas.annotations import annotation_schema
+from dataset_builder.schemas.export import export_schemas, schema_yaml
 from dataset_builder.schemas.labels import label_schema
-from dataset_builder.validate import validate_frame
+from dataset_builder.validate.schema import validate_frame
 from tests import table_builders as tb
 
 Mutation = Callable[[pd.DataFrame], None]

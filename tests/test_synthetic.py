@@ -9,7 +9,7 @@ import pandas as pd
 
 import dataset_builder as fb
 from dataset_builder import synthetic, taxonomy
-from dataset_builder.agreement import aggregate
+from dataset_builder.aggregate.gold import aggregate
 from dataset_builder.schemas.annotations import annotation_schema
 from dataset_builder.schemas.labels import label_schema
 

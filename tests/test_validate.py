@@ -9,12 +9,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.catalog.model import load_catalogue
+from dataset_builder.characters.model import load_catalogue
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
 from dataset_builder.release.frames import _read_inputs
 from dataset_builder.tables import frame_of, read_arrow, write_table
-from dataset_builder.validate import require_valid, validate_workdir
+from dataset_builder.validate.checked import require_valid
+from dataset_builder.validate.workdir import validate_workdir
 from tests import table_builders as tb
 
 

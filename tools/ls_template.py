@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dataset_builder.annotate import server as lss
+from dataset_builder.annotate import ls_server as lss
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE_ENV = "FAIP_LS_TEMPLATE"

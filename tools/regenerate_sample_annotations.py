@@ -4,7 +4,7 @@
 
 runs collect + extract on the sample, starts a throwaway Label Studio, replays the committed
 labels (``labels.yaml``) as three demo annotators and rewrites ``sample_export.json``; see
-``dataset_builder.annotate.sample``.
+``tools.sample_annotations``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from dataset_builder.annotate.sample import EXPORT_FILE, regenerate  # noqa: E402
+from tools.sample_annotations import EXPORT_FILE, regenerate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dataset_builder.agreement.compute import AgreementResult
 from dataset_builder.io import atomic_write_bytes, atomic_write_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 ALPHA_FIGURE = "alpha_by_field.png"
 CONFUSION_FIGURE = "persona_confusion.png"
@@ -58,6 +62,21 @@ def alpha_rows(result: AgreementResult, *, short: bool = False) -> list[tuple[st
         rows.append((name, f.level, _fmt(f.alpha), ci, str(f.units), str(f.pairable),
                      note.strip()))
     return rows
+
+
+def alpha_table(result: AgreementResult) -> Table:
+    """The alpha rows as a rich Table, titled with the shared passages and annotators (what
+    ``faip agreement`` and ``faip demo`` print)."""
+    from rich.table import Table
+
+    s = result.summary
+    table = Table(title=f"Krippendorff's alpha — {s['passages_shared']} shared passages, "
+                  f"{s['annotators']} annotators")
+    for col in ALPHA_COLUMNS:
+        table.add_column(col, no_wrap=col != "note")
+    for row in alpha_rows(result, short=True):
+        table.add_row(*row)
+    return table
 
 
 def markdown(result: AgreementResult) -> str:

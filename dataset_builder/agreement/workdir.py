@@ -1,4 +1,4 @@
-"""The work-directory side of agreement and aggregate: which files are read and written."""
+"""The work-directory side of agreement: which files are read and written (``faip agreement``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from dataset_builder import taxonomy as taxonomy_mod
-from dataset_builder.agreement.aggregate import aggregate
 from dataset_builder.agreement.compute import AgreementResult, compute_agreement
 from dataset_builder.agreement.report import write_report
 from dataset_builder.console import warn
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
-from dataset_builder.tables import read_annotations, table_path, write_table
-from dataset_builder.validate import read_valid, require_valid
+from dataset_builder.tables import read_annotations, table_path
+from dataset_builder.validate.checked import read_valid, require_valid
 
 
 def load_rows(workdir: Path, annotations_dir: Path | None) -> pd.DataFrame:
@@ -70,13 +69,3 @@ def agreement_report(workdir: Path, annotations_dir: Path | None = None,
         result.summary["suggestions"] = suggestion_uptake(live_annotations(rows), evidence)
     report = write_report(result, out if out is not None else Path(workdir) / "agreement")
     return result, report
-
-
-@writes("aggregate", "workdir")
-def aggregate_workdir(workdir: Path, annotations_dir: Path | None = None,
-                      method: str = "majority", min_agreement: float = 0.5
-                      ) -> tuple[pd.DataFrame, Path]:
-    """Aggregate a work dir's annotations into WORKDIR/labels.parquet."""
-    rows = load_rows(workdir, annotations_dir)
-    labels = aggregate(rows, taxonomy_mod.load(), method=method, min_agreement=min_agreement)
-    return labels, write_table(workdir, "labels", labels)

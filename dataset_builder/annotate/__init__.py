@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from dataset_builder._lazy import exports
 
 if TYPE_CHECKING:
+    from dataset_builder.annotate.client import LabelStudioProject
     from dataset_builder.annotate.pull import PullResult, import_export
     from dataset_builder.annotate.push import PushResult
     from dataset_builder.annotate.store import Appended
 
-__all__ = ["Appended", "PullResult", "PushResult", "import_export"]
+__all__ = ["Appended", "LabelStudioProject", "PullResult", "PushResult", "import_export"]
 __getattr__, __dir__ = exports(__name__, {
-    "Appended": "store", "PullResult": "pull", "PushResult": "push", "import_export": "pull",
+    "Appended": "store", "LabelStudioProject": "client", "PullResult": "pull",
+    "PushResult": "push", "import_export": "pull",
 })

@@ -13,7 +13,7 @@ from pathlib import Path
 from dataset_builder import taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
-from dataset_builder.annotate.normalise import row_to_result
+from dataset_builder.annotate.export_rows import row_to_result
 from dataset_builder.annotate.push import (
     BATCH_SIZE,
     PushResult,
@@ -24,7 +24,7 @@ from dataset_builder.annotate.push import (
     task_data,
 )
 from dataset_builder.tables import live_annotations, read_annotations
-from dataset_builder.validate import read_valid, require_valid
+from dataset_builder.validate.checked import read_valid, require_valid
 
 
 def push_adjudication(workdir: str | Path, url: str, project: str, token: str | None = None,
@@ -45,10 +45,9 @@ def push_adjudication(workdir: str | Path, url: str, project: str, token: str | 
     tax = taxonomy.load()
     guide = guideline(tax)
     title = lsc.adjudication_title(project)
-    client = lsc.connect(url, token)
-    proj, created = ensure_project(client, url, title, 1,
+    proj, created = ensure_project(url, token, title, 1,
                                    f"Adjudication of disagreements in {project!r}.")
-    known = {} if created else existing_tasks(client, url, proj.id)
+    known = {} if created else existing_tasks(proj)
     by_passage = {pid: g for pid, g in rows.groupby("passage_id")}
     tasks = []
     for row in passages.to_dict("records"):
@@ -59,5 +58,5 @@ def push_adjudication(workdir: str | Path, url: str, project: str, token: str | 
             {"model_version": ann["annotator"], "result": row_to_result(ann, tax)}
             for ann in group.to_dict("records")]
         tasks.append({"data": task_data(row, tax.version, guide.version), "predictions": preds})
-    imported = import_in_batches(client, url, proj.id, tasks, batch_size, "pushing adjudication")
-    return PushResult(int(proj.id), title, created, imported, len(passages) - len(tasks), 0, 0)
+    imported = import_in_batches(proj, tasks, batch_size, "pushing adjudication")
+    return PushResult(proj.id, title, created, imported, len(passages) - len(tasks), 0, 0)

@@ -21,7 +21,7 @@ from typing import Any
 from dataset_builder import taxonomy
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import CONSENT_KEY, LICENCE
-from dataset_builder.annotate.normalise import (
+from dataset_builder.annotate.export_rows import (
     Context,
     load_tasks,
     normalise_tasks,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
@@ -91,3 +92,38 @@ def user_emails(client: LabelStudio, url: str) -> dict[int, str]:
 
 def adjudication_title(title: str) -> str:
     return f"{title}{ADJUDICATION_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class LabelStudioProject:
+    """One project on one Label Studio server, passed around as one value: the server's URL
+    (every error message names it), an authenticated client and the project's id and title."""
+
+    url: str
+    client: LabelStudio
+    id: int
+    title: str
+
+    @classmethod
+    def open(cls, url: str, title: str, token: str | None = None) -> LabelStudioProject:
+        """The existing project with this title (an error naming the fix if there is none)."""
+        client = connect(url, token)
+        return cls.of(url, client, require_project(client, url, title))
+
+    @classmethod
+    def of(cls, url: str, client: LabelStudio, project: Any) -> LabelStudioProject:
+        """Wrap a project object the SDK returned."""
+        return cls(url, client, int(project.id), str(project.title))
+
+    def call(self, doing: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return call(self.url, doing, fn, *args, **kwargs)
+
+    def speaking_errors(self, doing: str) -> AbstractContextManager[None]:
+        return speaking_errors(self.url, doing)
+
+    def http(self) -> httpx.Client:
+        """The SDK's authenticated HTTP client, for the endpoints its typed models make slow."""
+        return self.client._client_wrapper.httpx_client  # type: ignore[no-any-return]
+
+    def user_emails(self) -> dict[int, str]:
+        return user_emails(self.client, self.url)

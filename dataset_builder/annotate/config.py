@@ -189,10 +189,10 @@ def labeling_config(tax: Taxonomy | None = None) -> str:
 
 def guideline(tax: Taxonomy | None = None) -> Guideline:
     """The codebook rendered for Label Studio's instructions panel, with its version."""
-    from dataset_builder import codebook
+    from dataset_builder.project import Project
 
     tax = tax or taxonomy_mod.load()
-    root = codebook.default_path()
+    root = Project.find().codebook
     stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(root).glob("*")))
     return _rendered(tax, stamp)
 

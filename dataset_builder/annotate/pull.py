@@ -16,7 +16,7 @@ from dataset_builder import console, semver, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import guideline
 from dataset_builder.annotate.contributor import task_contributor
-from dataset_builder.annotate.normalise import (
+from dataset_builder.annotate.export_rows import (
     Context,
     Rejected,
     load_tasks,
@@ -36,17 +36,17 @@ class PullResult:
     tasks: int
 
 
-def snapshot_export(client: Any, url: str, project_id: int) -> list[dict[str, Any]]:
+def snapshot_export(project: lsc.LabelStudioProject) -> list[dict[str, Any]]:
     """Every task of a project with its annotations, via a snapshot export."""
-    snap = lsc.call(url, "creating a snapshot export", client.projects.exports.create,
-                    id=project_id, title="faip annotate pull")
-    with lsc.speaking_errors(url, "downloading the snapshot export"):
-        data = b"".join(client.projects.exports.download(id=project_id, export_pk=snap.id,
-                                                         export_type="JSON"))
+    exports = project.client.projects.exports
+    snap = project.call("creating a snapshot export", exports.create, id=project.id,
+                        title="faip annotate pull")
+    with project.speaking_errors("downloading the snapshot export"):
+        data = b"".join(exports.download(id=project.id, export_pk=snap.id, export_type="JSON"))
     # Snapshots are kept on the server otherwise; they are only a transport for us.
-    lsc.call(url, "deleting the snapshot export", client.projects.exports.delete,
-             id=project_id, export_pk=snap.id)
-    return load_tasks(json.loads(data), f"{url} project {project_id} export")
+    project.call("deleting the snapshot export", exports.delete, id=project.id,
+                 export_pk=snap.id)
+    return load_tasks(json.loads(data), f"{project.url} project {project.id} export")
 
 
 @writes("annotate pull", "annotations_dir|workdir/annotations")
@@ -55,13 +55,12 @@ def pull(workdir: str | Path, url: str, project: str, token: str | None = None,
     """Append what changed in the Label Studio project to the annotations folder."""
     directory = Path(annotations_dir) if annotations_dir else Path(workdir) / "annotations"
     title = lsc.adjudication_title(project) if adjudication else project
-    client = lsc.connect(url, token)
-    proj = lsc.require_project(client, url, title)
-    tasks = snapshot_export(client, url, int(proj.id))
+    proj = lsc.LabelStudioProject.open(url, title, token)
+    tasks = snapshot_export(proj)
     tax = taxonomy.load()
     ctx = Context(taxonomy=tax, project=title, guideline_version=guideline(tax).version,
                   key=pseudonym_key(), adjudication=adjudication,
-                  emails=lsc.user_emails(client, url))
+                  emails=proj.user_emails())
     rows, rejected, seen = normalise_tasks(tasks, ctx)
     rows, schema_rejects = schema_filter(rows)
     appended = append_pull(directory, rows, rejected + schema_rejects, seen,

@@ -17,7 +17,7 @@ from label_studio_sdk.core.api_error import ApiError
 from dataset_builder import __version__, console, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY, WORK_KEY, guideline, labeling_config
-from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.export_rows import plain
 from dataset_builder.annotate.release_source import (
     Choice,
     ReleasePassages,
@@ -27,7 +27,7 @@ from dataset_builder.annotate.release_source import (
 from dataset_builder.constants import PUSH_BATCH_SIZE
 from dataset_builder.errors import UserError
 from dataset_builder.tables import read_table, table_path
-from dataset_builder.validate import read_valid
+from dataset_builder.validate.checked import read_valid
 
 MODEL_VERSION = f"dataset_builder-{__version__}"
 BATCH_SIZE = PUSH_BATCH_SIZE
@@ -53,8 +53,8 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[i:i + size]
 
 
-def ensure_project(client: Any, url: str, title: str, maximum_annotations: int,
-                   description: str) -> tuple[Any, bool]:
+def ensure_project(url: str, token: str | None, title: str, maximum_annotations: int,
+                   description: str) -> tuple[lsc.LabelStudioProject, bool]:
     """Create the project, or bring an existing one's config and instructions up to date."""
     guide = guideline()
     settings = {
@@ -62,14 +62,15 @@ def ensure_project(client: Any, url: str, title: str, maximum_annotations: int,
         "show_instruction": True, "maximum_annotations": maximum_annotations,
         "description": description,
     }
+    client = lsc.connect(url, token)
     project = lsc.find_project(client, url, title)
     if project is None:
         created = lsc.call(url, "creating the project", client.projects.create, title=title,
                            **settings)
-        return created, True
+        return lsc.LabelStudioProject.of(url, client, created), True
     lsc.call(url, "updating the project's labeling config", client.projects.update,
              id=project.id, **settings)
-    return project, False
+    return lsc.LabelStudioProject.of(url, client, project), False
 
 
 def hidden_columns(columns: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -96,26 +97,28 @@ def hidden_columns(columns: list[dict[str, Any]]) -> dict[str, list[str]]:
     return hidden
 
 
-def ensure_task_list(client: Any, url: str, project_id: int) -> None:
+def ensure_task_list(project: lsc.LabelStudioProject) -> None:
     """Give a project without a saved task list one that hides the internal columns.
 
     Label Studio keeps column visibility per tab ("view"); an existing tab is the
     maintainers' (or the volunteer's) choice and is left as it is.
     """
-    views = lsc.call(url, "listing the project's tabs", client.views.list, project=project_id)
+    views = project.call("listing the project's tabs", project.client.views.list,
+                         project=project.id)
     if views:
         return
-    http = client._client_wrapper.httpx_client  # the SDK's authenticated HTTP client
-    with lsc.speaking_errors(url, "reading the task list's columns"):
-        response = http.request("api/dm/columns/", method="GET", params={"project": project_id})
+    with project.speaking_errors("reading the task list's columns"):
+        response = project.http().request("api/dm/columns/", method="GET",
+                                          params={"project": project.id})
         if response.status_code >= 400:
             raise ApiError(status_code=response.status_code, body=response.text[:300])
     columns = response.json().get("columns") or []
-    lsc.call(url, "creating the project's task list", client.views.create, project=project_id,
-             data={"title": "Passages", "hiddenColumns": hidden_columns(columns)})
+    project.call("creating the project's task list", project.client.views.create,
+                 project=project.id,
+                 data={"title": "Passages", "hiddenColumns": hidden_columns(columns)})
 
 
-def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
+def existing_tasks(project: lsc.LabelStudioProject, page_size: int = 2000
                    ) -> dict[str, str | None]:
     """passage_id -> text_sha256 of every task already in the project.
 
@@ -123,12 +126,12 @@ def existing_tasks(client: Any, url: str, project_id: int, page_size: int = 2000
     models cost more than the request itself on large projects.
     """
     found: dict[str, str | None] = {}
-    http = client._client_wrapper.httpx_client  # the SDK's authenticated HTTP client
+    http = project.http()
     page = 1
-    with lsc.speaking_errors(url, "listing existing tasks"):
+    with project.speaking_errors("listing existing tasks"):
         while True:
             response = http.request("api/tasks/", method="GET", params={
-                "project": project_id, "fields": "task_only", "include": "id,data",
+                "project": project.id, "fields": "task_only", "include": "id,data",
                 "page": page, "page_size": page_size})
             if response.status_code == 404:  # past the last page
                 break
@@ -211,15 +214,15 @@ def pushable_passages(workdir: Path) -> tuple[pd.DataFrame, int]:
     return rows, int((~keep).sum())
 
 
-def import_in_batches(client: Any, url: str, project_id: int, tasks: list[dict[str, Any]],
+def import_in_batches(project: lsc.LabelStudioProject, tasks: list[dict[str, Any]],
                       batch_size: int, description: str) -> int:
     if batch_size < 1:
         raise UserError(f"--batch-size must be at least 1, got {batch_size}.")
     done = 0
     batches = list(_chunks(tasks, batch_size))
     for batch in console.track(batches, description, total=len(batches)):
-        lsc.call(url, f"importing tasks {done + 1}-{done + len(batch)}",
-                 client.projects.import_tasks, id=project_id, request=list(batch))
+        project.call(f"importing tasks {done + 1}-{done + len(batch)}",
+                     project.client.projects.import_tasks, id=project.id, request=list(batch))
         done += len(batch)
     return done
 
@@ -240,11 +243,10 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
         passages = passages.head(limit)
     tax = taxonomy.load()
     guide = guideline(tax)
-    client = lsc.connect(url, token)
     proj, created = ensure_project(
-        client, url, project, annotators_per_task,
+        url, token, project, annotators_per_task,
         f"Fictional AI Personas: taxonomy {tax.version}, codebook {guide.version}.")
-    known = {} if created else existing_tasks(client, url, proj.id)
+    known = {} if created else existing_tasks(proj)
     new_tasks: list[dict[str, Any]] = []
     changed: list[str] = []
     for row in passages.to_dict("records"):
@@ -259,9 +261,9 @@ def push(workdir: str | Path, url: str, project: str, token: str | None = None,
         console.warn(f"{len(changed)} passage(s) changed text since they were pushed (e.g. "
                      f"{changed[0]}); their tasks were left as they are. Re-extract with the "
                      "same settings, or push to a new project for the new passages.")
-    imported = import_in_batches(client, url, proj.id, new_tasks, batch_size, "pushing tasks")
-    ensure_task_list(client, url, int(proj.id))
-    return PushResult(int(proj.id), project, created, imported, len(passages) - len(new_tasks),
+    imported = import_in_batches(proj, new_tasks, batch_size, "pushing tasks")
+    ensure_task_list(proj)
+    return PushResult(proj.id, project, created, imported, len(passages) - len(new_tasks),
                       len(changed), skipped)
 
 

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from dataset_builder.errors import UserError
 from dataset_builder.release import checksums
-from dataset_builder.release.splits import SPLITS
+from dataset_builder.split.assign import SPLITS
 
 _HUB_REF = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)(?:@(?P<rev>[\w./-]+))?$")
 _TAG = re.compile(r"^v\d+\.\d+\.\d+$")
@@ -161,7 +161,7 @@ def release_passages(ref: str, workdir: str | Path, choice: Choice,
     chosen = choose(read_passages(folder), choice)
     restored = 0
     if source is not None and chosen["text"].isna().any():
-        from dataset_builder.release.rehydrate import restore_texts
+        from dataset_builder.rehydrate.restore import restore_texts
 
         works = pq.read_table(folder / "data" / "works", columns=["work_id", "sha256"])
         texts, restored = restore_texts(chosen, dict(zip(*works.to_pydict().values(),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from dataset_builder import console
 from dataset_builder.annotate import contributor
-from dataset_builder.annotate import server as lss
+from dataset_builder.annotate import ls_server as lss
 from dataset_builder.annotate.release_source import (
     Choice,
     release_model_version,

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dataset_builder import taxonomy
-from dataset_builder.annotate.normalise import Rejected, content_fingerprint, label_columns
+from dataset_builder.annotate.export_rows import Rejected, content_fingerprint, label_columns
 from dataset_builder.annotate.pseudonym import KEY_METADATA, key_id
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_open, atomic_write_parquet
@@ -69,7 +69,7 @@ def _hex16(*parts: str) -> str:
 def read_existing(directory: Path) -> pd.DataFrame | None:
     """Every stored row as its schema checks it, or None for an empty folder (a damaged
     history is refused before anything is appended to it)."""
-    from dataset_builder.validate import require_valid
+    from dataset_builder.validate.checked import require_valid
 
     if not any(directory.glob("*.parquet")):
         return None

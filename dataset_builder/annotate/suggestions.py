@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.export_rows import plain
 
 MENTION = "ai_mention"
 

@@ -22,8 +22,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("dataset_builder.cli.validate:validate", "Validate every table of a work dir."),
     "collect": ("dataset_builder.cli.collect:collect", "Collect narratives into works + texts."),
     "extract": ("dataset_builder.cli.extract:extract", "Extract passages where an AI appears."),
-    "catalog": (
-        "dataset_builder.cli.catalog:catalog",
+    "characters": (
+        "dataset_builder.cli.characters:characters",
         "Check or extend the AI-character catalogue.",
     ),
     "annotate": ("dataset_builder.cli.annotate:annotate", "Annotate passages in Label Studio."),

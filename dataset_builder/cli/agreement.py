@@ -1,14 +1,18 @@
-"""`faip agreement` and `faip aggregate`: thin wrappers over dataset_builder.agreement."""
+"""`faip agreement` and `faip aggregate`: thin wrappers over fb.agreement and fb.aggregate."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from dataset_builder.cli.options import ANNOTATIONS_DIR as _ANN_DIR
 from dataset_builder.cli.options import WORKDIR as _WORKDIR
+
+if TYPE_CHECKING:
+    from dataset_builder.agreement.compute import AgreementResult
 
 
 @click.command()
@@ -40,10 +44,12 @@ def agreement(workdir: Path, annotations_dir: Path | None, out: Path | None, fmt
     one are refused. Adjudication rows are not counted. Passage lengths for span agreement
     come from WORKDIR/passages.parquet when it exists.
     """
-    from dataset_builder.agreement.workdir import agreement_report
+    from dataset_builder import api
     from dataset_builder.console import info
 
-    result, report = agreement_report(workdir, annotations_dir, out, bootstrap, seed)
+    stage = api.agreement(workdir, annotations_dir=annotations_dir, out=out,
+                          bootstrap=bootstrap, seed=seed)
+    result, report = stage.result, stage.written[0]  # report.md comes first
     if fmt == "json":
         click.echo(json.dumps(result.field_table(), indent=2, sort_keys=True, allow_nan=False))
     else:
@@ -51,22 +57,14 @@ def agreement(workdir: Path, annotations_dir: Path | None, out: Path | None, fmt
     info(f"report: {report}")
 
 
-def print_alpha_table(result: object) -> None:
+def print_alpha_table(result: AgreementResult) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    from dataset_builder.agreement.report import ALPHA_COLUMNS, alpha_rows
+    from dataset_builder.agreement.report import alpha_table
 
-    s = result.summary  # type: ignore[attr-defined]
-    table = Table(title=f"Krippendorff's alpha — {s['passages_shared']} shared passages, "
-                  f"{s['annotators']} annotators")
-    for col in ALPHA_COLUMNS:
-        table.add_column(col, no_wrap=col != "note")
-    for row in alpha_rows(result, short=True):  # type: ignore[arg-type]
-        table.add_row(*row)
     out = Console()
     # Pipes and CI logs default to 80 columns, too narrow for trait names and intervals.
-    Console(width=max(out.width, 110)).print(table)
+    Console(width=max(out.width, 110)).print(alpha_table(result))
 
 
 @click.command()
@@ -92,10 +90,12 @@ def aggregate(workdir: Path, annotations_dir: Path | None, method: str,
     Adjudication rows override the vote (method 'adjudicated').
     A passage with one annotator has a null agreement and is not flagged.
     """
-    from dataset_builder.agreement.workdir import aggregate_workdir
+    from dataset_builder import api
     from dataset_builder.console import info
 
-    labels, path = aggregate_workdir(workdir, annotations_dir, method, min_agreement)
+    stage = api.aggregate(workdir, annotations_dir=annotations_dir, method=method,
+                          min_agreement=min_agreement)
+    labels, path = stage.result, stage.written[0]
     flagged = int(labels["needs_adjudication"].sum())
     adjudicated = int((labels["method"] == "adjudicated").sum())
     info(f"labels: {len(labels):,} passages ({adjudicated:,} adjudicated, {flagged:,} need "

@@ -90,8 +90,8 @@ def push(workdir: Path, url: str, project: str, annotators_per_task: int, batch_
     changed since they were pushed are reported. The extractor's AI mentions are attached as
     suggestions (Label Studio predictions, model_version = the extractor's version).
     """
+    from dataset_builder import api
     from dataset_builder.annotate.adjudication import push_adjudication
-    from dataset_builder.annotate.push import push as push_api
     from dataset_builder.annotate.push import push_release
     from dataset_builder.console import info
 
@@ -107,8 +107,9 @@ def push(workdir: Path, url: str, project: str, annotators_per_task: int, batch_
         result = push_adjudication(workdir, url, project, annotations_dir=annotations_dir,
                                    batch_size=batch_size)
     else:
-        result = push_api(workdir, url, project, annotators_per_task=annotators_per_task,
-                          batch_size=batch_size, limit=limit or None)
+        result = api.push(workdir, url=url, project=project,
+                          annotators_per_task=annotators_per_task, batch_size=batch_size,
+                          limit=limit or None).result
     state = "created" if result.created else "updated"
     info(f"project {result.project!r} (id {result.project_id}) {state}: {result.imported} new "
          f"task(s), {result.already_there} already there, {result.changed_text} with changed "
@@ -130,11 +131,11 @@ def pull(workdir: Path, url: str, project: str, annotations_dir: Path | None,
     Edits become rows that supersede the old row, deletions become tombstone rows; an
     unchanged project writes nothing. Invalid annotations go to annotations/rejects/.
     """
-    from dataset_builder.annotate.pull import pull as pull_api
+    from dataset_builder import api
     from dataset_builder.annotate.pull import report
 
-    result = pull_api(workdir, url, project, annotations_dir=annotations_dir,
-                      adjudication=adjudication)
+    result = api.pull(workdir, url=url, project=project, annotations_dir=annotations_dir,
+                      adjudication=adjudication).result
     report(result.appended, f"pulled {result.tasks} task(s)")
 
 

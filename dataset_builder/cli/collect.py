@@ -66,12 +66,12 @@ def collect() -> None:
               help="HTTP timeout in seconds.")
 @click.option("--all", "all_books", is_flag=True,
               help="Over HTTP with no selection, harvest the whole catalogue.")
-@click.option("--refresh-catalog", is_flag=True,
+@click.option("--refresh-catalogue", "--refresh-catalog", is_flag=True,
               help="Download pg_catalog.csv again even if a complete copy is cached.")
 def gutenberg(
     mirror: str, workdir: Path, ids: str | None, subjects: tuple[str, ...],
     bookshelves: tuple[str, ...], language: str | None, delay: float, retries: int,
-    timeout: float, all_books: bool, refresh_catalog: bool,
+    timeout: float, all_books: bool, refresh_catalogue: bool,
 ) -> None:
     """Collect Project Gutenberg books from a mirror.
 
@@ -86,14 +86,13 @@ def gutenberg(
     <workdir>/raw/ (checked by sha256 and size). Headers, footers and licence text of
     Gutenberg are stripped; licences come from the RDF record's rights statement.
     """
-    from dataset_builder.collect.gutenberg import collect_gutenberg
+    from dataset_builder import api
 
-    report = collect_gutenberg(
-        mirror, workdir, ids=_ids(ids), subjects=subjects, bookshelves=bookshelves,
+    _finish(api.collect_gutenberg(
+        workdir, mirror=mirror, ids=_ids(ids), subjects=subjects, bookshelves=bookshelves,
         language=language, delay=delay, retries=retries, timeout=timeout,
-        all_books=all_books, refresh_catalog=refresh_catalog,
-    )
-    _finish(report)
+        all_books=all_books, refresh_catalogue=refresh_catalogue,
+    ).result)
 
 
 @collect.command()
@@ -113,9 +112,10 @@ def files(
     The work id is `local:` + a slug of the file name without its extension. Gutenberg
     boilerplate is stripped when present; EPUB chapters are read in spine order.
     """
-    from dataset_builder.collect.files import collect_files
+    from dataset_builder import api
 
-    _finish(collect_files(paths, workdir, licence=licence, language=language, workers=workers))
+    _finish(api.collect_files(workdir, paths=paths, licence=licence, language=language,
+                              workers=workers).result)
 
 
 @collect.command()
@@ -141,10 +141,10 @@ def hf(
     The dataset is streamed (datasets.load_dataset(..., streaming=True)), so --limit reads
     only what it needs. A local folder with parquet/jsonl/csv files works too.
     """
-    from dataset_builder.collect.hf import collect_hf
+    from dataset_builder import api
 
-    _finish(collect_hf(
-        dataset, workdir, config=config, split=split, text_column=text_column,
+    _finish(api.collect_hf(
+        workdir, dataset=dataset, config=config, split=split, text_column=text_column,
         id_column=id_column, title_column=title_column, limit=limit, licence=licence,
         language=language, revision=revision,
-    ))
+    ).result)

@@ -54,13 +54,12 @@ def extract(
       faip extract --workdir work --workers 2
       faip extract --workdir work --executor ray --workers 8 --min-score 0.6
     """
-    from dataset_builder import console
-    from dataset_builder.extract import run_extract
+    from dataset_builder import api, console
 
-    report = run_extract(
+    report = api.extract(
         workdir, workers=workers, executor=executor, target_words=(min_words, max_words),
         min_score=min_score, catalogue=catalogue, drop_skipped=drop_skipped,
-    )
+    ).result
     console.info(report.stats_table())
     problems = f"; {len(report.problems)} works skipped (see above)" if report.problems else ""
     console.info(

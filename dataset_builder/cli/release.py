@@ -33,11 +33,13 @@ def split(workdir: Path, splits_path: Path | None, seed: int, ratios: str) -> No
     A work already in the file NEVER moves; new works get version "unreleased" until a
     release stamps it. Commit the file.
     """
+    from dataset_builder import api
     from dataset_builder.console import info
-    from dataset_builder.release.splits import assign_splits, default_path, parse_ratios
+    from dataset_builder.project import Project
+    from dataset_builder.split.assign import parse_ratios
 
-    path = splits_path or default_path()
-    result = assign_splits(workdir, path, seed, parse_ratios(ratios))
+    path = splits_path or Project.find().splits
+    result = api.split(workdir, splits_path=path, seed=seed, ratios=parse_ratios(ratios)).result
     counts = result.assignment["split"].value_counts().to_dict()
     info(f"{path}: {result.added} new work(s) assigned, {result.kept} kept; "
          + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("train", "validation", "test")))
@@ -87,17 +89,19 @@ def release(version: str, workdir: Path, out: Path, splits_path: Path | None, da
     a token, or VERSION is not above the previous release. Texts of works whose licence
     forbids redistribution are released as null (see `faip rehydrate`).
     """
+    from dataclasses import replace
+
+    from dataset_builder import api
     from dataset_builder.console import info
-    from dataset_builder.release.build import build_release, release_summary
+    from dataset_builder.project import Project
+    from dataset_builder.release.build import release_summary
 
-    characters = None
-    if catalogue is not None:
-        from dataset_builder.catalog.model import load_catalogue
-
-        characters = load_catalogue(catalogue)
-    folder = build_release(version, workdir, out, splits_path=splits_path, date=date,
-                           previous=previous, characters=characters, template=template,
-                           repo_id=repo_id, doi=doi)
+    project = Project.find()
+    project = replace(project, catalogue=catalogue or project.catalogue,
+                      card_template=template or project.card_template)
+    folder = api.release(workdir, version=version, out=out,
+                         splits_path=splits_path or project.splits, date=date,
+                         previous=previous, project=project, repo_id=repo_id, doi=doi).result
     info(release_summary(folder))
 
 
@@ -114,10 +118,10 @@ def publish(folder: Path, repo_id: str, endpoint: str | None, dry_run: bool) -> 
     checked again first: a rehydrated copy (LOCAL_ONLY.md), text of a work whose licence
     withholds it, or an e-mail address or token anywhere is refused before any upload.
     """
+    from dataset_builder import api
     from dataset_builder.console import info
-    from dataset_builder.release.publish import publish as do_publish
 
-    result = do_publish(folder, repo_id, endpoint=endpoint, dry_run=dry_run)
+    result = api.publish(folder, repo_id=repo_id, endpoint=endpoint, dry_run=dry_run).result
     if result.action == "dry-run":
         info(f"dry run: {result.tag} of {repo_id} would add {len(result.added)}, change "
              f"{len(result.changed)} and remove {len(result.removed)} file(s) on main")
@@ -141,10 +145,10 @@ def verify(target: str, endpoint: str | None) -> None:
     and loads every config with datasets.load_dataset to compare split sizes.
     Exit status 1 when anything fails.
     """
+    from dataset_builder import api
     from dataset_builder.console import info, problem
-    from dataset_builder.release.verify import verify as do_verify
 
-    report = do_verify(target, endpoint=endpoint)
+    report = api.verify(target, endpoint=endpoint).result
     for config, sizes in report.sizes.items():
         info(f"{config}: " + ", ".join(f"{s} {n:,}" for s, n in sizes.items()))
     for p in report.problems:
@@ -169,10 +173,10 @@ def rehydrate(folder: Path, source: Path, out: Path | None) -> None:
     (the restored texts' licences forbid redistribution).
     Exit status 1 when any passage could not be restored.
     """
+    from dataset_builder import api
     from dataset_builder.console import info, problem
-    from dataset_builder.release.rehydrate import rehydrate as do_rehydrate
 
-    report = do_rehydrate(folder, source, out)
+    report = api.rehydrate(folder, source=source, out=out).result
     info(f"{report.out} (local only, never publish it): {report.restored:,} text(s) "
          f"restored, {report.already:,} already present, {report.spans_restored:,} span "
          "text(s) restored")

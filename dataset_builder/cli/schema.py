@@ -18,7 +18,7 @@ def schema() -> None:
 def export(out: Path | None) -> None:
     """Write one YAML file per table (works, passages, annotations, labels, characters)."""
     from dataset_builder.console import info
-    from dataset_builder.schema_export import export_schemas
+    from dataset_builder.schemas.export import export_schemas
 
     for path in export_schemas(out):
         info(f"wrote {path}")

@@ -12,19 +12,6 @@ if TYPE_CHECKING:
     from dataset_builder.taxonomy import Taxonomy
 
 
-def taxonomy_rows(taxonomy: Taxonomy, field_id: str | None = None) -> list[tuple[str, ...]]:
-    """(field, id, name, alignment-relevant, definition) rows; rating levels use the value as id."""
-    rows: list[tuple[str, ...]] = []
-    fields = [taxonomy.field(field_id)] if field_id else list(taxonomy.fields)
-    for f in fields:
-        for c in f.choices:
-            flag = "" if c.alignment_relevant is None else ("yes" if c.alignment_relevant else "no")
-            rows.append((f.id, c.id, c.name, flag, c.definition))
-        for value, definition in f.levels:
-            rows.append((f.id, str(value), f"level {value}", "", definition))
-    return rows
-
-
 @click.command()
 @click.option("--field", "field_id", default=None, metavar="FIELD",
               help="Show one field only, e.g. persona or traits.")
@@ -106,7 +93,7 @@ def _print_table(tax: Taxonomy, field_id: str | None) -> None:
     table.add_column("field", no_wrap=True, style="cyan")
     table.add_column("id", no_wrap=True, style="bold")
     table.add_column("name", no_wrap=True)
-    rows = taxonomy_rows(tax, field_id)
+    rows = tax.rows(field_id)
     # The flag only means something for multi-choice fields (traits); hide an empty column.
     show_flag = any(row[3] for row in rows)
     if show_flag:

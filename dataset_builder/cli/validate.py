@@ -27,15 +27,11 @@ def validate(workdir: Path, annotations_dir: Path | None, catalogue: Path | None
     """
     from rich.table import Table
 
+    from dataset_builder import api
     from dataset_builder.console import console
-    from dataset_builder.validate import validate_workdir
 
-    characters = None
-    if not no_catalogue:
-        from dataset_builder.catalog.model import load_catalogue
-
-        characters = load_catalogue(catalogue)
-    report = validate_workdir(workdir, annotations_dir, characters)
+    report = api.validate(workdir, annotations_dir=annotations_dir, catalogue=catalogue,
+                          with_catalogue=not no_catalogue).result
     counts = ", ".join(f"{name} {n:,}" for name, n in report.rows.items())
     if report.ok:
         console.print(f"[green]valid[/green]: {counts}")

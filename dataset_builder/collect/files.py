@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder import console
-from dataset_builder.collect.local import SUFFIXES, LocalText, read_all
+from dataset_builder.collect.file_worker import SUFFIXES, LocalText, read_all
 from dataset_builder.collect.works import CollectReport, WorkStore
 from dataset_builder.constants import LICENCES
 from dataset_builder.errors import UserError

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder import console
-from dataset_builder.collect.catalog import (
-    CatalogEntry,
+from dataset_builder.collect.catalogue import (
+    CatalogueEntry,
     RdfRecord,
     charset_hints,
     licence_from_rights,
-    parse_catalog,
+    parse_catalogue,
     parse_rdf,
     select,
 )
@@ -28,7 +28,7 @@ from dataset_builder.constants import DEFAULT_DELAY, DEFAULT_MIRROR
 from dataset_builder.errors import UserError
 from dataset_builder.lock import writes
 
-CATALOG_PATH = "cache/epub/feeds/pg_catalog.csv"
+CATALOGUE_PATH = "cache/epub/feeds/pg_catalog.csv"
 LANDING_URL = "https://www.gutenberg.org/ebooks/{n}"
 
 
@@ -36,7 +36,9 @@ class NotInMirror(UserError):
     """The mirror has no plain text of the book (a partial mirror, or no .txt edition)."""
 
 
-def text_path(n: int) -> str:
+def mirror_text_path(n: int) -> str:
+    """Where book ``n``'s plain text is in the mirror (the works table's ``text_path`` is
+    where a cleaned text is in the work dir's cache: ``collect.texts.text_path``)."""
     return f"cache/epub/{n}/pg{n}.txt"
 
 
@@ -58,7 +60,7 @@ def collect_gutenberg(
     retries: int = 4,
     backoff: float = 1.0,
     timeout: float = 30.0,
-    refresh_catalog: bool = False,
+    refresh_catalogue: bool = False,
 ) -> CollectReport:
     """Collect the selected books into ``workdir``/works.parquet and ``workdir``/texts/.
 
@@ -83,18 +85,18 @@ def collect_gutenberg(
             f"{mirror}: no selection; pass --ids, --subject or --bookshelf "
             "(or --all to harvest the whole catalogue politely, which takes days)."
         )
-    from_catalog = filtered or not ids
+    from_catalogue = filtered or not ids
     try:
-        catalog = _load_catalog(source, need=from_catalog, refresh=refresh_catalog,
+        catalogue = _load_catalogue(source, need=from_catalogue, refresh=refresh_catalogue,
                                 report=report)
         chosen = set(ids)
-        if from_catalog:
-            chosen |= set(select(catalog, subjects, bookshelves, language))
+        if from_catalogue:
+            chosen |= set(select(catalogue, subjects, bookshelves, language))
         if not chosen:
             report.warn("no book matches the selection; nothing to collect.")
         for n in console.track(sorted(chosen), "collect gutenberg", total=len(chosen)):
             work_id = f"gutenberg:{n}"
-            book = partial(collect_book, n, catalog.get(n), source, store, report)
+            book = partial(collect_book, n, catalogue.get(n), source, store, report)
             report.attempt(work_id, book)
     finally:
         # Finished works are kept even if the run is interrupted; the manifest too.
@@ -114,27 +116,27 @@ def clean_mirror_book(mirror: str | Path, n: int) -> str:
             rdf = parse_rdf(rdf_bytes, source.describe(rdf_path(n))) if rdf_bytes else None
         except UserError:
             rdf = None
-        data = source.read(text_path(n))
+        data = source.read(mirror_text_path(n))
         if data is None:
-            raise UserError(f"{source.describe(text_path(n))}: not found in the mirror.")
-        return clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n))).text
+            raise UserError(f"{source.describe(mirror_text_path(n))}: not found in the mirror.")
+        return clean_bytes(data, charset_hints(rdf, n), source.describe(mirror_text_path(n))).text
     finally:
         source.close()
 
 
-def _load_catalog(
+def _load_catalogue(
     source: Mirror, need: bool, refresh: bool, report: CollectReport
-) -> dict[int, CatalogEntry]:
-    data = source.read(CATALOG_PATH, refresh=refresh)
+) -> dict[int, CatalogueEntry]:
+    data = source.read(CATALOGUE_PATH, refresh=refresh)
     if data is None:
         if need:
             raise UserError(
-                f"{source.describe(CATALOG_PATH)}: catalogue not found; selecting by subject, "
+                f"{source.describe(CATALOGUE_PATH)}: catalogue not found; selecting by subject, "
                 "bookshelf or language needs it — check --mirror, or select books with --ids."
             )
-        report.warn(f"{source.describe(CATALOG_PATH)}: not found; using the RDF records only.")
+        report.warn(f"{source.describe(CATALOGUE_PATH)}: not found; using the RDF records only.")
         return {}
-    entries, warnings = parse_catalog(data, source.describe(CATALOG_PATH))
+    entries, warnings = parse_catalogue(data, source.describe(CATALOGUE_PATH))
     for warning in warnings:
         report.warn(warning)
     return entries
@@ -158,14 +160,14 @@ def _read_rdf(n: int, source: Mirror, warn: Callable[[str], None]) -> RdfRecord 
 
 
 def read_book(
-    n: int, entry: CatalogEntry | None, source: Mirror, warn: Callable[[str], None]
+    n: int, entry: CatalogueEntry | None, source: Mirror, warn: Callable[[str], None]
 ) -> tuple[dict[str, Any], str]:
     """Book ``n``'s metadata (catalogue row, RDF record, text header) and cleaned text."""
     # The text first: a book the mirror lacks costs one request and no warning about its RDF.
-    data = source.read(text_path(n))
+    data = source.read(mirror_text_path(n))
     if data is None:
         raise NotInMirror(
-            f"{source.describe(text_path(n))}: not found on the mirror; check the id "
+            f"{source.describe(mirror_text_path(n))}: not found on the mirror; check the id "
             "(no plain-text edition?) or the mirror."
         )
     if entry is None:
@@ -175,9 +177,9 @@ def read_book(
     if kind and kind.lower() != "text":
         raise UserError(f"is a {kind} item, not a Text; drop it from --ids.")
     try:
-        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(text_path(n)))
+        cleaned = clean_bytes(data, charset_hints(rdf, n), source.describe(mirror_text_path(n)))
     except UserError:
-        source.forget(text_path(n))  # e.g. an HTML error page served as the text
+        source.forget(mirror_text_path(n))  # e.g. an HTML error page served as the text
         raise
     header = parse_header(data[:HEAD_BYTES].decode(cleaned.encoding, errors="replace"))
     return _metadata(n, entry, rdf, header), cleaned.text
@@ -185,7 +187,7 @@ def read_book(
 
 def collect_book(
     n: int,
-    entry: CatalogEntry | None,
+    entry: CatalogueEntry | None,
     source: Mirror,
     store: WorkStore,
     report: CollectReport,
@@ -198,7 +200,7 @@ def collect_book(
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
-def _metadata(n: int, entry: CatalogEntry | None, rdf: RdfRecord | None,
+def _metadata(n: int, entry: CatalogueEntry | None, rdf: RdfRecord | None,
               header: HeaderRecord | None = None) -> dict[str, Any]:
     """Each field from the catalogue row first, then the RDF record, then the text's own
     header; ``metadata_from`` records which one gave it. RDF alone for rights and year."""

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.collect.catalog import CatalogEntry
+from dataset_builder.collect.catalogue import CatalogueEntry
 from dataset_builder.collect.gutenberg import read_book
 from dataset_builder.collect.mirror import LocalMirror
 from dataset_builder.collect.texts import StoredText, store_text
@@ -32,7 +32,7 @@ class LocalBook:
     error: UserError | None
 
 
-def _one(item: tuple[int, CatalogEntry | None], root: Path, workdir: Path) -> LocalBook:
+def _one(item: tuple[int, CatalogueEntry | None], root: Path, workdir: Path) -> LocalBook:
     n, entry = item
     warnings: list[str] = []
     try:
@@ -43,12 +43,12 @@ def _one(item: tuple[int, CatalogEntry | None], root: Path, workdir: Path) -> Lo
     return LocalBook(n, meta, stored, tuple(warnings), None)
 
 
-def _chunk(items: list[tuple[int, CatalogEntry | None]], root: Path,
+def _chunk(items: list[tuple[int, CatalogueEntry | None]], root: Path,
            workdir: Path) -> list[LocalBook]:
     return [_one(item, root, workdir) for item in items]
 
 
-def collect_local(root: Path, items: Sequence[tuple[int, CatalogEntry | None]],
+def collect_local(root: Path, items: Sequence[tuple[int, CatalogueEntry | None]],
                   workdir: Path, workers: int = 1) -> Iterator[LocalBook]:
     """Each book's LocalBook, in the order of ``items``."""
     if workers <= 1 or len(items) <= 1:

@@ -138,7 +138,7 @@ class WorkStore:
         return self._record(row, store_bytes(self.workdir, data, len(text), digest))
 
     def put_stored(self, meta: dict[str, Any], stored: StoredText) -> bool:
-        """The row of a text a worker process has already stored (see ``collect.local``)."""
+        """The row of a text a worker process has already stored (see ``collect.file_worker``)."""
         return self._record(self._row(meta, stored.sha256, stored.n_chars), stored)
 
     @staticmethod

@@ -24,7 +24,7 @@ from dataset_builder.corpus.works_list import INCLUDED, NO_PASSAGE, write_works_
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_write_json
 from dataset_builder.lock import writes
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
 STAGES = ("select", "collect", "extract", "annotations", "validate", "split", "release",
           "verify")
@@ -108,12 +108,14 @@ def build_corpus(
     annotations_dir: str | Path | None = None,
     delay: float = 2.0,
     until: str = "verify",
+    project: Project | None = None,
 ) -> BuildSummary:
     """Build the corpus release of the committed definition from ``mirror`` into ``out``.
 
-    ``definition``, ``splits_path``, ``works_csv`` and ``annotations_dir`` default to the
-    committed ``data/selection.yaml``, ``splits/splits.csv``, ``data/works.csv`` and
-    ``data/annotations/``. Returns the summary; ``summary.ok`` is False if any book failed
+    ``definition``, ``splits_path``, ``works_csv`` and ``annotations_dir`` default to
+    ``project``'s (``Project.find()``: the committed ``data/selection.yaml``,
+    ``splits/splits.csv``, ``data/works.csv`` and ``data/annotations/``), as do the catalogue,
+    card template and citation. Returns the summary; ``summary.ok`` is False if any book failed
     (then nothing is released and the splits file is left as it was). ``until="extract"``
     stops after extraction (benchmarks), writing neither works.csv nor splits nor a release.
     """
@@ -126,7 +128,8 @@ def build_corpus(
         date = check_date(date)
     _check_out(out)
     _check_mirror(mirror)
-    spec = load_definition(definition)
+    proj = project or Project.find()
+    spec = load_definition(definition or proj.selection)
     summary = BuildSummary(version=spec.version)
     meter = Meter()
     root.mkdir(parents=True, exist_ok=True)
@@ -146,40 +149,43 @@ def build_corpus(
     summary.present, summary.collected = collected.present, collected.collected
     summary.failed += collected.failed
     summary.warnings += collected.warnings
-    per_work = stage(3, "extract", lambda: _extract(root, workers, executor, summary))
+    per_work = stage(3, "extract",
+                     lambda: _extract(root, workers, executor, proj.catalogue, summary))
     if until == "extract":
         return summary
     for work_id, n in per_work.items():
         if outcomes.get(work_id, ("",))[0] == NO_PASSAGE and n:
             outcomes[work_id] = (INCLUDED, "")
     corpus = stage(4, "annotations",
-                   lambda: _assemble(root, per_work, annotations_dir, summary))
-    stage(5, "validate", lambda: _validate(corpus))
-    write_works_csv(works_csv, candidates, outcomes, per_work)
+                   lambda: _assemble(root, per_work, annotations_dir or proj.annotations,
+                                     summary))
+    stage(5, "validate", lambda: _validate(corpus, proj.catalogue))
+    write_works_csv(works_csv or proj.works_list, candidates, outcomes, per_work)
     if summary.failed:
         console.problem(f"{len(summary.failed)} book(s) failed; nothing was released and the "
                         "splits file was not changed. Fix the inputs named above and rerun.")
     else:
-        stage(6, "split", lambda: _split(corpus, splits_path))
+        splits_file = Path(splits_path or proj.splits)
+        stage(6, "split", lambda: _split(corpus, splits_file))
         summary.release = stage(7, "release", lambda: _release(
-            spec.version, corpus, out, splits_path, date))
+            spec.version, corpus, out, splits_file, date, proj))
         summary.loaded = stage(8, "verify", lambda: _verify(out))
     return summary
 
 
 def _select(mirror: str, root: Path, spec: Any, summary: BuildSummary,
             delay: float) -> dict[int, Candidate]:
-    from dataset_builder.collect.gutenberg import CATALOG_PATH
+    from dataset_builder.collect.gutenberg import CATALOGUE_PATH
     from dataset_builder.collect.mirror import open_mirror
 
     source = open_mirror(mirror, root, delay=delay)
     try:
-        data = source.read(CATALOG_PATH)
+        data = source.read(CATALOGUE_PATH)
         if data is None:
-            raise UserError(f"{source.describe(CATALOG_PATH)}: catalogue not found, so this is "
+            raise UserError(f"{source.describe(CATALOGUE_PATH)}: catalogue not found, so this is "
                             "not a Gutenberg mirror (or not its root); check --mirror.")
         warnings: list[str] = []
-        candidates = select_catalogue(data, source.describe(CATALOG_PATH), spec, warnings)
+        candidates = select_catalogue(data, source.describe(CATALOGUE_PATH), spec, warnings)
     finally:
         source.close()
     for warning in warnings:
@@ -192,13 +198,13 @@ def _select(mirror: str, root: Path, spec: Any, summary: BuildSummary,
     return candidates
 
 
-def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> dict[str, int]:
+def _extract(root: Path, workers: int, executor: str, catalogue: Path,
+             summary: BuildSummary) -> dict[str, int]:
     """Passages per work id; skipped when the inputs are those of the last extraction."""
     import json
 
     import pandas as pd
 
-    from dataset_builder.catalog.model import default_path as catalogue_path
     from dataset_builder.extract import run_extract
     from dataset_builder.tables import table_path
 
@@ -206,14 +212,14 @@ def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> 
     if not works.exists():
         raise UserError("no book of the selection could be collected; check --mirror.")
     code = sorted(Path(__file__).resolve().parent.parent.joinpath("extract").glob("*.py"))
-    inputs = digest([works, catalogue_path(), *code], "extract-v1")
+    inputs = digest([works, catalogue, *code], "extract-v1")
     stamp = root / ".build" / "extract.json"
     done = stamp.is_file() and passages.is_file() and \
         json.loads(stamp.read_text(encoding="utf-8")).get("inputs") == inputs
     if done:
         console.info("      unchanged since the last build; passages kept")
     else:
-        report = run_extract(root, workers=workers, executor=executor)
+        report = run_extract(root, workers=workers, executor=executor, catalogue=catalogue)
         for p in report.problems:
             summary.failed.append(("extract", p))
         atomic_write_json(stamp, {"inputs": inputs})
@@ -224,7 +230,7 @@ def _extract(root: Path, workers: int, executor: str, summary: BuildSummary) -> 
     return per_work
 
 
-def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path | None,
+def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path,
               summary: BuildSummary) -> Path:
     """``W/corpus``: the works with passages, their passages, and the annotations of
     ``data/annotations/`` aggregated into labels (when there are any)."""
@@ -236,7 +242,7 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
     works = read_table(root, "works")
     write_table(corpus, "works", works[works["work_id"].isin(per_work)].reset_index(drop=True))
     shutil.copyfile(table_path(root, "passages"), table_path(corpus, "passages"))
-    source = Path(annotations_dir) if annotations_dir else project_file("data/annotations")
+    source = Path(annotations_dir)
     pulls = sorted(source.glob("*.parquet")) if source.is_dir() else []
     if not pulls:
         console.info(f"      no annotation in {source}: released without human labels")
@@ -245,7 +251,8 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
     target.mkdir()
     for pull in pulls:
         shutil.copyfile(pull, target / pull.name)
-    from dataset_builder.agreement.workdir import aggregate_workdir, agreement_report
+    from dataset_builder.aggregate.workdir import aggregate_workdir
+    from dataset_builder.agreement.workdir import agreement_report
     from dataset_builder.tables import read_annotations
 
     summary.annotations = len(read_annotations(target))
@@ -256,36 +263,37 @@ def _assemble(root: Path, per_work: dict[str, int], annotations_dir: str | Path 
     return corpus
 
 
-def _validate(corpus: Path) -> None:
-    from dataset_builder.catalog.model import load_catalogue
-    from dataset_builder.validate import validate_workdir
+def _validate(corpus: Path, catalogue: Path) -> None:
+    from dataset_builder.characters.model import load_catalogue
+    from dataset_builder.validate.workdir import validate_workdir
 
-    report = validate_workdir(corpus, characters=load_catalogue())
+    report = validate_workdir(corpus, characters=load_catalogue(catalogue))
     if not report.ok:
         shown = "; ".join(f"{f.table} {f.row} {f.column}: {f.check}" for f in report.failures[:5])
         raise UserError(f"the corpus tables do not validate ({len(report.failures)} "
                         f"failure(s)): {shown}. Run `faip validate -w {corpus}`.")
 
 
-def _split(corpus: Path, splits_path: str | Path | None) -> None:
-    from dataset_builder.release.splits import assign_splits
+def _split(corpus: Path, splits_path: Path) -> None:
+    from dataset_builder.split.assign import assign_splits
 
     result = assign_splits(corpus, splits_path)
     console.info(f"      {result.added} new work(s) assigned, {result.kept} kept where they were")
 
 
-def _release(version: str, corpus: Path, out: Path, splits_path: str | Path | None,
-             date: str | None) -> Path:
+def _release(version: str, corpus: Path, out: Path, splits_path: Path, date: str | None,
+             project: Project) -> Path:
     from dataset_builder.release.build import build_release
 
-    return build_release(version, corpus, out, splits_path=splits_path, date=date)
+    return build_release(version, corpus, out, splits_path=splits_path, date=date,
+                         project=project)
 
 
 def _verify(out: Path) -> dict[str, dict[str, int]]:
     import datasets
 
     from dataset_builder.demo import load_release
-    from dataset_builder.release.verify import verify
+    from dataset_builder.publish.verify import verify
 
     datasets.disable_progress_bars()
 

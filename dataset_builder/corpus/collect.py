@@ -48,7 +48,7 @@ class Collected:
 def collect_selected(mirror: str, root: Path, candidates: dict[int, Candidate], delay: float,
                      workers: int) -> Collected:
     """Collect every selected book the mirror has into ``root`` (works.parquet, texts/)."""
-    from dataset_builder.collect.gutenberg import text_path
+    from dataset_builder.collect.gutenberg import mirror_text_path
     from dataset_builder.collect.works import CollectReport, WorkStore
 
     outcomes: dict[str, tuple[str, str]] = {}
@@ -59,7 +59,7 @@ def collect_selected(mirror: str, root: Path, candidates: dict[int, Candidate], 
     local = Path(mirror) if is_local(mirror) else None
     if local is not None:  # a stat per book, instead of a failed read each
         for c in wanted:
-            if not (local / text_path(c.n)).is_file():
+            if not (local / mirror_text_path(c.n)).is_file():
                 outcomes[c.work_id] = (ABSENT, "")
         wanted = [c for c in wanted if c.work_id not in outcomes]
     store = WorkStore(root)
@@ -117,10 +117,10 @@ def _collect_remote(mirror: str, root: Path, wanted: list[Candidate], store: Any
 
 def _book_key(local: Path, c: Candidate) -> str:
     """What a local book's collection depends on: its files' size and mtime, its row."""
-    from dataset_builder.collect.gutenberg import rdf_path, text_path
+    from dataset_builder.collect.gutenberg import mirror_text_path, rdf_path
 
     parts = []
-    for rel in (text_path(c.n), rdf_path(c.n)):
+    for rel in (mirror_text_path(c.n), rdf_path(c.n)):
         try:
             st = (local / rel).stat()
             parts.append(f"{st.st_size}:{st.st_mtime_ns}")

@@ -8,12 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dataset_builder.collect.catalog import CatalogEntry, iter_catalog, subject_matches
+from dataset_builder.collect.catalogue import CatalogueEntry, iter_catalogue, subject_matches
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.release.changelog import parse_version
-
-SELECTION = "data/selection.yaml"
 
 
 @dataclass(frozen=True)
@@ -33,17 +31,13 @@ class Candidate:
 
     n: int
     selected_by: list[str] = field(default_factory=list)
-    entry: CatalogEntry | None = None
+    entry: CatalogueEntry | None = None
     excluded: str | None = None  # a reviewer's reason
     title: str = ""
 
     @property
     def work_id(self) -> str:
         return f"gutenberg:{self.n}"
-
-
-def default_path() -> Path:
-    return project_file(SELECTION)
 
 
 def _strings(raw: dict[str, Any], key: str, where: Path) -> tuple[str, ...]:
@@ -70,7 +64,7 @@ def load_definition(path: str | Path | None = None) -> Definition:
     """Read and check the definition; every problem is one line naming the file and key."""
     import yaml
 
-    where = Path(path) if path is not None else default_path()
+    where = Path(path) if path is not None else Project.find().selection
     try:
         raw = yaml.safe_load(where.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -98,7 +92,7 @@ def load_definition(path: str | Path | None = None) -> Definition:
     return definition
 
 
-def _matches(entry: CatalogEntry, definition: Definition, shelves: dict[str, str]) -> list[str]:
+def _matches(entry: CatalogueEntry, definition: Definition, shelves: dict[str, str]) -> list[str]:
     how = [f"subject={s}" for s in definition.subjects
            if any(subject_matches(s, h) for h in entry.subjects)]
     how += [f"bookshelf={shelves[b.lower()]}" for b in entry.bookshelves
@@ -131,7 +125,7 @@ def select_catalogue(data: bytes, where: str, definition: Definition,
     shelves = {b.lower(): b for b in definition.bookshelves}
     languages = set(definition.languages)
     chosen: dict[int, Candidate] = {}
-    for item in iter_catalog(data, where, _prefilter(definition)):
+    for item in iter_catalogue(data, where, _prefilter(definition)):
         if isinstance(item, str):
             warnings.append(item)
             continue

@@ -10,23 +10,18 @@ from pathlib import Path
 
 from dataset_builder.corpus.selection import Candidate
 from dataset_builder.io import atomic_write_text
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 
-WORKS_CSV = "data/works.csv"
 WORKS_COLUMNS = ("work_id", "title", "selected_by", "outcome", "passages", "note")
 INCLUDED, NO_PASSAGE, ABSENT, FAILED, EXCLUDED = (
     "included", "excluded: no passage", "excluded: not in mirror", "failed",
     "excluded by reviewer")
 
 
-def default_works_csv() -> Path:
-    return project_file(WORKS_CSV)
-
-
 def write_works_csv(path: str | Path | None, candidates: dict[int, Candidate],
                     outcomes: dict[str, tuple[str, str]], per_work: dict[str, int]) -> Path:
     """data/works.csv: every work considered, how it was selected, and its outcome."""
-    target = Path(path) if path is not None else default_works_csv()
+    target = Path(path) if path is not None else Project.find().works_list
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(WORKS_COLUMNS)

@@ -54,7 +54,7 @@ class ExtractReport:
 
 def load_names(catalogue: str | Path | None = None) -> tuple[Name, ...]:
     """Catalogue names with their scope (see ``dataset_builder.catalog.model.scoped_names``)."""
-    from dataset_builder.catalog.model import load_catalogue, scoped_names
+    from dataset_builder.characters.model import load_catalogue, scoped_names
 
     return tuple(sorted(set(scoped_names(load_catalogue(catalogue))),
                         key=lambda n: (n.surface, n.character_id, n.work_id or "")))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import ahocorasick_rs
 import numpy as np
 
+from dataset_builder.characters.name import Name
 from dataset_builder.extract import lexicon as lx
 
 # Evidence kinds written to passages.evidence.
@@ -36,15 +37,6 @@ _NAME_SCOPE = 400  # a name this close to an AI term is presented as an AI there
 _CATALOGUE_WEIGHT = 0.6
 _INTRODUCED_WEIGHT = 0.5
 MAX_WEIGHT = max(*lx.LEXICON.values(), _CATALOGUE_WEIGHT, _INTRODUCED_WEIGHT)
-
-
-@dataclass(frozen=True)
-class Name:
-    """A catalogue surface to search for; ``work_id`` None means every work."""
-
-    surface: str
-    character_id: str
-    work_id: str | None
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,10 @@
-"""Splits, versioned release folders, publishing to the Hub, verification and rehydration.
+"""Build a versioned release folder: parquet per config and split, card, Croissant, citation,
+changelog and checksums.
 
-The stages are the verbs ``split``, ``release``, ``publish``, ``verify`` and ``rehydrate`` of
-``dataset_builder.api``. Under them (the CLI in ``dataset_builder.cli.release`` and the verbs
-call these):
-
-- ``splits.assign_splits(workdir, splits_path, seed, ratios)`` -> SplitResult
-- ``build.build_release(version, workdir, out, splits_path=..., date=..., previous=...)`` -> Path
-- ``publish.publish(folder, repo_id, endpoint=None, token=None, dry_run=False)`` -> PublishResult
-- ``verify.verify(target, endpoint=None)`` -> VerifyReport
-- ``rehydrate.rehydrate(folder, source, out=None)`` -> RehydrateReport (a new, local-only
-  folder; ``publish`` refuses it)
+The stage is the verb ``release`` of ``dataset_builder.api`` (``build.build_release(version,
+workdir, out, splits_path=..., date=..., previous=...) -> Path``). The stages around it have
+their own packages: ``dataset_builder.split`` before it, ``dataset_builder.publish`` (publish,
+verify) and ``dataset_builder.rehydrate`` after it.
 """
 
 from __future__ import annotations
@@ -20,14 +15,6 @@ from dataset_builder._lazy import exports
 
 if TYPE_CHECKING:
     from dataset_builder.release.build import build_release
-    from dataset_builder.release.publish import PublishResult
-    from dataset_builder.release.rehydrate import RehydrateReport
-    from dataset_builder.release.splits import SplitResult, assign_splits
-    from dataset_builder.release.verify import VerifyReport
 
-__all__ = ["PublishResult", "RehydrateReport", "SplitResult", "VerifyReport", "assign_splits",
-           "build_release"]
-__getattr__, __dir__ = exports(__name__, {
-    "PublishResult": "publish", "RehydrateReport": "rehydrate", "SplitResult": "splits",
-    "VerifyReport": "verify", "assign_splits": "splits", "build_release": "build",
-})
+__all__ = ["build_release"]
+__getattr__, __dir__ = exports(__name__, {"build_release": "build"})

@@ -39,7 +39,6 @@ from dataset_builder.release import (
     citation,
     croissant,
     facts,
-    history,
     plots,
     scan,
     statements,
@@ -47,7 +46,8 @@ from dataset_builder.release import (
 )
 from dataset_builder.release.features import CONFIGS, features_of, to_arrow
 from dataset_builder.release.frames import ReleaseFrames, load_frames
-from dataset_builder.release.splits import UNRELEASED, read_splits, write_splits
+from dataset_builder.split import history
+from dataset_builder.split.assign import UNRELEASED, read_splits, write_splits
 
 # Shards stay below ~256 MB in memory and row groups near 32 MB, so streaming readers
 # (datasets' streaming mode, the Hub viewer) fetch bounded pieces.
@@ -100,9 +100,13 @@ def _last_stamped(splits: pd.DataFrame) -> str | None:
 
 
 def _splits_folder(arguments: dict[str, Any]) -> Path:
-    from dataset_builder.release.splits import default_path
+    return _splits_file(arguments["splits_path"], arguments["project"]).parent
 
-    return Path(arguments["splits_path"] or default_path()).parent
+
+def _splits_file(splits_path: str | Path | None, project: Project | None) -> Path:
+    if splits_path is not None:
+        return Path(splits_path)
+    return (project or Project.find()).splits
 
 
 # The folder --out is created in (where a killed run's .partial-* folder is cleaned up) and the
@@ -122,21 +126,22 @@ def build_release(
     stamp_splits: bool = True,
     doi: str | None = None,
     allow_demo_key: bool = False,
+    project: Project | None = None,
 ) -> Path:
     """Build release ``version`` of ``workdir`` into the new folder ``out``; return its path.
 
-    ``allow_demo_key`` is for the demo's own sample only: a real release refuses pseudonyms
-    made with the public demo key."""
-    from dataset_builder.release.splits import default_path
-
+    The splits file, card template, citation and catalogue not given are ``project``'s
+    (default: ``Project.find()``). ``allow_demo_key`` is for the demo's own sample only: a
+    real release refuses pseudonyms made with the public demo key."""
     changelog.parse_version(version)
     date = check_date(date) if date else _today()
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"{out}: already exists and is not empty; pass a new --out folder.")
-    splits_file = Path(splits_path) if splits_path is not None else default_path()
+    proj = project or Project.find()
+    splits_file = _splits_file(splits_path, proj)
     if stamp_splits:
-        Project.find().check_writable(splits_file, "splits file", "--splits")
+        proj.check_writable(splits_file, "splits file", "--splits")
     prev_folder = None if previous in (None, "none", "") else Path(str(previous))
     prev_manifest = changelog.read_manifest(
         prev_folder, "--previous ('none' for the first release)") if prev_folder else None
@@ -145,16 +150,16 @@ def build_release(
     history.refuse_moves(splits_file, existing_splits, prev_folder)
     changelog.check_version(version, prev_manifest, _taxonomy_ids(tax),
                             _last_stamped(existing_splits))
-    template_path = Path(template) if template else card.default_template()
+    template_path = Path(template) if template else proj.card_template
     try:
         template_text = template_path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"{template_path}: cannot read the card template ({exc.strerror}).") \
             from exc
     if characters is None:
-        from dataset_builder.catalog.model import load_catalogue
+        from dataset_builder.characters.model import load_catalogue
 
-        characters = load_catalogue()
+        characters = load_catalogue(proj.catalogue)
     _refuse_public_pseudonyms(Path(workdir) / "annotations", allow_demo_key)
     # Started now so that it imports matplotlib while the tables are read and validated.
     worker = plots.FigureWorker()
@@ -162,7 +167,7 @@ def build_release(
         frames = load_frames(workdir, splits_file, characters)
         with atomic_dir(out) as tmp:
             _build_into(tmp, version, date, frames, tax, template_text, str(template_path),
-                        citation_path, repo_id, prev_folder, worker, doi)
+                        citation_path or proj.citation, repo_id, prev_folder, worker, doi)
     finally:
         worker.close()
     if stamp_splits:

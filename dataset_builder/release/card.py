@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from datasets import DatasetInfo, Features, SplitDict, SplitInfo
 from datasets.info import DatasetInfosDict
@@ -17,7 +16,6 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 from dataset_builder.errors import UserError
-from dataset_builder.project import Project
 from dataset_builder.release.facts import Facts
 from dataset_builder.release.statements import hub_licence
 
@@ -25,10 +23,6 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
 PRETTY_NAME = "Fictional AI Personas"
 TAGS = ["fiction", "artificial-intelligence", "personas", "ai-alignment", "literature",
         "label-studio"]
-
-
-def default_template() -> Path:
-    return Project.find().card_template
 
 
 def render(template: str, context: Mapping[str, str], source: str = "DATASET_CARD.md") -> str:

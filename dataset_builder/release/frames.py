@@ -13,8 +13,8 @@ import pyarrow.compute as pc
 
 from dataset_builder.constants import REDISTRIBUTABLE
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import SPLITS, check_leakage, read_splits, split_of_works
 from dataset_builder.schemas._common import arrow_cells
+from dataset_builder.split.assign import SPLITS, check_leakage, read_splits, split_of_works
 
 # Configs that are not partitioned for learning ship as one `train` split (the Hub's
 # convention for "all rows"); their rows carry the split of their work where that matters.
@@ -134,7 +134,7 @@ def load_frames(workdir: str | Path, splits_path: str | Path, characters: pd.Dat
                 annotations_dir: str | Path | None = None) -> ReleaseFrames:
     from dataset_builder import taxonomy
     from dataset_builder.tables import live_annotations
-    from dataset_builder.validate import require_valid
+    from dataset_builder.validate.checked import require_valid
 
     root = Path(workdir)
     if not root.is_dir():

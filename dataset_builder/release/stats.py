@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 
 from dataset_builder.release import plots
 from dataset_builder.release.frames import ReleaseFrames
-from dataset_builder.release.splits import SPLITS
 from dataset_builder.schemas._common import arrow_cells
+from dataset_builder.split.assign import SPLITS
 from dataset_builder.taxonomy import Taxonomy
 
 

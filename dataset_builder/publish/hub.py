@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dataset_builder.errors import UserError
-from dataset_builder.release import changelog, checksums, guard
+from dataset_builder.publish import guard
+from dataset_builder.release import changelog, checksums
 
 REPO_TYPE = "dataset"
 # Files a Hub repo has that no release folder carries; never deleted by a release commit.

@@ -25,8 +25,8 @@ from dataset_builder.collect.texts import text_path
 from dataset_builder.errors import UserError
 from dataset_builder.io import atomic_dir, atomic_open, atomic_write_text, sha256_text
 from dataset_builder.lock import writes
+from dataset_builder.publish.guard import LOCAL_ONLY, LOCAL_ONLY_TEXT
 from dataset_builder.release import checksums
-from dataset_builder.release.guard import LOCAL_ONLY, LOCAL_ONLY_TEXT
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Run :data:`SPARQL_QUERY` at https://query.wikidata.org/ and download the result as
 "SPARQL JSON" (the W3C SPARQL 1.1 Query Results JSON format); then
-``faip catalog import-wikidata results.json``.
+``faip characters import-wikidata results.json``.
 
 Rules:
 
@@ -18,7 +18,6 @@ Rules:
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -28,7 +27,8 @@ from typing import Any
 
 import pandas as pd
 
-from dataset_builder.catalog.model import COLUMNS, alias_list, validate_catalogue
+from dataset_builder.characters.model import COLUMNS, alias_list, validate_catalogue
+from dataset_builder.characters.wikidata_results import MAX_SHOWN, WikidataItem, read_results
 from dataset_builder.errors import UserError
 from dataset_builder.schemas.characters import MIN_YEAR, max_year
 
@@ -61,12 +61,6 @@ GROUP BY ?item ?itemLabel ?work ?workLabel ?year ?creatorLabel ?mediumLabel ?cla
 ORDER BY ?itemLabel
 """
 
-REQUIRED_VARS = ("item", "itemLabel", "work", "workLabel", "year", "creatorLabel")
-OPTIONAL_VARS = ("mediumLabel", "aliases", "classLabel")
-_ENTITY = re.compile(r"^https?://www\.wikidata\.org/entity/(Q[1-9][0-9]*)$")
-_DATE = re.compile(r"^([+-]?\d{1,})-\d{2}-\d{2}(T.*)?$")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_MAX_SHOWN = 20
 SOURCE_NOTE = "Wikidata import"
 
 # Wikidata work classes -> catalogue medium; first match wins, "literary work" says nothing.
@@ -124,138 +118,10 @@ class ImportReport:
         return bool(self.added) or any(m.qid_filled for m in self.matched)
 
 
-@dataclass
-class _Item:
-    """All bindings of one QID folded together (the query returns one row per combination)."""
-
-    qid: str
-    label: str
-    works: list[str] = field(default_factory=list)
-    years: set[int] = field(default_factory=set)
-    creators: list[str] = field(default_factory=list)
-    media: list[str] = field(default_factory=list)
-    classes: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-
-
-# --- reading the results file --------------------------------------------------------------
-
-
-def read_results(path: str | Path) -> list[_Item]:
-    """Parse and check a SPARQL JSON results file; every problem is listed in one UserError."""
-    source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"{source}: cannot read the Wikidata results file: {exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{source}: not UTF-8 text: {exc}") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
-            "download the query result as 'SPARQL JSON'."
-        ) from exc
-    bindings = _bindings(source, data)
-    errors: list[str] = []
-    items: dict[str, _Item] = {}
-    for number, binding in enumerate(bindings):
-        _fold(binding, number, items, errors)
-    if errors:
-        shown = "\n  ".join(errors[:_MAX_SHOWN])
-        more = f"\n  ... and {len(errors) - _MAX_SHOWN} more" if len(errors) > _MAX_SHOWN else ""
-        raise UserError(f"{source}: {len(errors)} problem(s) in the results:\n  {shown}{more}")
-    return list(items.values())
-
-
-def _bindings(source: Path, data: Any) -> list[Any]:
-    if not isinstance(data, dict):
-        raise UserError(f"{source}: expected a JSON object with 'head' and 'results' "
-                        "(SPARQL 1.1 JSON results format).")
-    head, results = data.get("head"), data.get("results")
-    variables = head.get("vars") if isinstance(head, dict) else None
-    if not isinstance(variables, list):
-        raise UserError(f"{source}: missing 'head.vars' (the list of query variables).")
-    missing = [v for v in REQUIRED_VARS if v not in variables]
-    if missing:
-        raise UserError(
-            f"{source}: the query result lacks variable(s) {', '.join(missing)} "
-            f"(has {', '.join(map(str, variables))}); run the query in SPARQL_QUERY unchanged."
-        )
-    bindings = results.get("bindings") if isinstance(results, dict) else None
-    if not isinstance(bindings, list):
-        raise UserError(f"{source}: missing 'results.bindings' (the list of result rows).")
-    return bindings
-
-
-def _term(binding: dict[str, Any], var: str, where: str, errors: list[str]) -> str | None:
-    term = binding.get(var)
-    if term is None:
-        return None
-    if not isinstance(term, dict) or not isinstance(term.get("value"), str):
-        errors.append(f"{where}: variable '{var}' must be an object with a string 'value'")
-        return None
-    value: str = term["value"].strip()
-    return value or None
-
-
-def _year(term: dict[str, Any]) -> int | None:
-    value = str(term.get("value", "")).strip()
-    if (date := _DATE.match(value)) is not None:
-        return int(date.group(1))
-    if _INTEGER.match(value):
-        return int(value)
-    return None
-
-
-def _fold(binding: Any, number: int, items: dict[str, _Item], errors: list[str]) -> None:
-    where = f"binding {number}"
-    if not isinstance(binding, dict):
-        kind = type(binding).__name__
-        errors.append(f"{where}: expected an object of variable -> term, got {kind}")
-        return
-    uri = _term(binding, "item", where, errors)
-    if uri is None:
-        errors.append(f"{where}: no 'item' (every row needs the character's entity URI)")
-        return
-    entity = _ENTITY.match(uri)
-    if entity is None:
-        errors.append(f"{where}: item {uri!r} is not a Wikidata entity URI "
-                      "(expected http://www.wikidata.org/entity/Q<digits>)")
-        return
-    qid = entity.group(1)
-    label = _term(binding, "itemLabel", where, errors)
-    if label is None:
-        errors.append(f"{where} ({qid}): no 'itemLabel'")
-        return
-    year: int | None = None
-    if "year" in binding:
-        _term(binding, "year", where, errors)
-        if isinstance(binding["year"], dict):
-            year = _year(binding["year"])
-            if year is None:
-                errors.append(f"{where} ({qid}): year {binding['year'].get('value')!r} is neither "
-                              "an integer nor an xsd:dateTime like 1968-04-02T00:00:00Z")
-    item = items.setdefault(qid, _Item(qid=qid, label=label))
-    if year is not None:
-        item.years.add(year)
-    for var, bucket in (("workLabel", item.works), ("creatorLabel", item.creators),
-                        ("mediumLabel", item.media), ("classLabel", item.classes)):
-        value = _term(binding, var, where, errors)
-        if value is not None and value not in bucket:
-            bucket.append(value)
-    aliases = _term(binding, "aliases", where, errors)
-    for alias in (aliases or "").split("|"):
-        alias = alias.strip()
-        if alias and alias not in item.aliases:
-            item.aliases.append(alias)
-
-
 # --- matching --------------------------------------------------------------------------------
 
 
-def normalise(text: str) -> str:
+def match_key(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form used to compare names and titles."""
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch)).casefold()
@@ -273,7 +139,7 @@ def title_variants(title: str) -> set[str]:
     no_parens = re.sub(r"\([^)]*\)", " ", title)
     variants.add(no_parens)
     variants.add(re.split(r"[;:]", no_parens)[0])
-    return {n for n in (normalise(v) for v in variants) if n}
+    return {n for n in (match_key(v) for v in variants) if n}
 
 
 def _is_present(value: object) -> bool:
@@ -282,18 +148,18 @@ def _is_present(value: object) -> bool:
 
 def _row_names(row: pd.Series) -> set[str]:
     names = [row["name"], *alias_list(row["aliases"])]
-    return {normalise(n) for n in names if isinstance(n, str)} - {""}
+    return {match_key(n) for n in names if isinstance(n, str)} - {""}
 
 
-def _conflicts(row: pd.Series, item: _Item) -> list[Conflict]:
+def _conflicts(row: pd.Series, item: WikidataItem) -> list[Conflict]:
     cid = str(row["character_id"])
     found: list[Conflict] = []
     if item.years and int(row["year"]) not in item.years:
         found.append(Conflict(cid, item.qid, "year", str(row["year"]),
                               ", ".join(str(y) for y in sorted(item.years))))
     if item.creators and _is_present(row["creator"]):
-        ours = {normalise(c) for c in str(row["creator"]).split(";")}
-        theirs = {normalise(c) for c in item.creators}
+        ours = {match_key(c) for c in str(row["creator"]).split(";")}
+        theirs = {match_key(c) for c in item.creators}
         if not ours & theirs:
             found.append(Conflict(cid, item.qid, "creator", str(row["creator"]),
                                   "; ".join(item.creators)))
@@ -341,7 +207,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
     invalid = validate_catalogue(catalogue_df)
     if invalid:
         raise UserError(f"the catalogue itself is invalid ({len(invalid)} problem(s), first: "
-                        f"{invalid[0]}); run `faip catalog check` and fix it before importing.")
+                        f"{invalid[0]}); run `faip characters check` and fix it before importing.")
     items = read_results(results_json_path)
     merged = catalogue_df.copy()
     report = ImportReport(catalogue=merged)
@@ -366,7 +232,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
                 report.matched.append(Match(str(row["character_id"]), item.qid, "qid"))
                 report.conflicts.extend(_conflicts(row, item))
             continue
-        names = {normalise(n) for n in [item.label, *item.aliases]} - {""}
+        names = {match_key(n) for n in [item.label, *item.aliases]} - {""}
         works = set().union(*(title_variants(w) for w in item.works)) if item.works else set()
         candidates = [idx for idx, known, titles in keys if known & names and titles & works]
         twin = next((cid for cid, n, t in added_keys if n & names and t & works), None)
@@ -426,10 +292,10 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
         report.catalogue = merged
     failures = validate_catalogue(merged)
     if failures:
-        shown = "\n  ".join(str(f) for f in failures[:_MAX_SHOWN])
+        shown = "\n  ".join(str(f) for f in failures[:MAX_SHOWN])
         raise UserError(
             f"{results_json_path}: the merged catalogue would be invalid (nothing written):\n"
-            f"  {shown}\nFix the catalogue (`faip catalog check`) or the results file."
+            f"  {shown}\nFix the catalogue (`faip characters check`) or the results file."
         )
     return report
 
@@ -439,7 +305,7 @@ def import_wikidata(catalogue_df: pd.DataFrame, results_json_path: str | Path) -
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _why_not_addable(item: _Item) -> str | None:
+def _why_not_addable(item: WikidataItem) -> str | None:
     if not item.works:
         return "no work (P1441) on Wikidata"
     for value in (item.label, item.works[0], *item.creators):

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import SPLITS, UNRELEASED
+from dataset_builder.split.assign import SPLITS, UNRELEASED
 
 # work_id -> (split, where that split was recorded)
 Released = dict[str, tuple[str, str]]

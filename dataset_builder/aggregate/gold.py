@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dataset_builder.agreement.dawid_skene import Answers, dawid_skene
+from dataset_builder.aggregate.dawid_skene import Answers, dawid_skene
 from dataset_builder.agreement.matrices import (
     RATING_FIELD,
     check_versions,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from dataset_builder.cli import main
 from dataset_builder.errors import UserError
-from dataset_builder.release.splits import (
+from dataset_builder.split.assign import (
     UNLABELED,
     UNRELEASED,
     assign,

@@ -1,4 +1,4 @@
-"""`faip catalog`: check the AI-character catalogue and extend it from Wikidata."""
+"""`faip characters`: check the AI-character catalogue and extend it from Wikidata."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from dataset_builder.cli.options import CATALOGUE
 
 
 def _path(path: Path | None) -> Path:
-    from dataset_builder.catalog.model import default_path
+    from dataset_builder.project import Project
 
-    return path if path is not None else default_path()
+    return path if path is not None else Project.find().catalogue
 
 
 @click.group()
-def catalog() -> None:
+def characters() -> None:
     """Check or extend the AI-character catalogue (data/characters.csv).
 
     The catalogue holds facts only (names, work, year, medium, creator, embodiment,
@@ -25,14 +25,14 @@ def catalog() -> None:
     """
 
 
-@catalog.command()
+@characters.command()
 @CATALOGUE
 def check(catalogue: Path | None) -> None:
     """Validate the catalogue; print every failure (line, column, check, bad value).
 
     Exit status 1 when anything fails, 0 when the catalogue is valid.
     """
-    from dataset_builder.catalog.model import load_catalogue, validate_catalogue
+    from dataset_builder.characters.model import load_catalogue, validate_catalogue
     from dataset_builder.console import info
 
     csv_path = _path(catalogue)
@@ -49,7 +49,7 @@ def check(catalogue: Path | None) -> None:
     sys.exit(1)
 
 
-@catalog.command("import-wikidata")
+@characters.command("import-wikidata")
 @click.argument("results", type=click.Path(path_type=Path, dir_okay=False))
 @CATALOGUE
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
@@ -58,7 +58,7 @@ def import_wikidata_command(results: Path, catalogue: Path | None, dry_run: bool
 
     \b
     Get RESULTS by running the query printed by
-      python -c "from dataset_builder.catalog.wikidata import SPARQL_QUERY; print(SPARQL_QUERY)"
+      python -c "from dataset_builder.characters.wikidata import SPARQL_QUERY; print(SPARQL_QUERY)"
     at https://query.wikidata.org/ and downloading the result as SPARQL JSON.
 
     New characters are added and empty QIDs of matched rows filled; conflicts (a different
@@ -68,13 +68,13 @@ def import_wikidata_command(results: Path, catalogue: Path | None, dry_run: bool
     from dataset_builder.lock import directory_lock
 
     csv_path = _path(catalogue)
-    with directory_lock(csv_path.parent, "catalog import-wikidata"):
+    with directory_lock(csv_path.parent, "characters import-wikidata"):
         _import(results, csv_path, dry_run)
 
 
 def _import(results: Path, csv_path: Path, dry_run: bool) -> None:
-    from dataset_builder.catalog.model import load_catalogue, save_catalogue
-    from dataset_builder.catalog.wikidata import import_wikidata
+    from dataset_builder.characters.model import load_catalogue, save_catalogue
+    from dataset_builder.characters.wikidata import import_wikidata
     from dataset_builder.console import info
 
     report = import_wikidata(load_catalogue(csv_path), results)

@@ -29,10 +29,6 @@ UNRELEASED = "unreleased"
 UNLABELED = "(unlabeled)"
 
 
-def default_path() -> Path:
-    return Project.find().splits
-
-
 def parse_ratios(text: str) -> tuple[float, float, float]:
     """``"80/10/10"`` -> (0.8, 0.1, 0.1); any three non-negative numbers with a positive sum."""
     parts = text.split("/")
@@ -163,19 +159,21 @@ def assign(work_ids: list[str], strata: dict[str, str], existing: pd.DataFrame,
 
 def assign_splits(workdir: str | Path, splits_path: str | Path | None = None, seed: int = 0,
                   ratios: tuple[float, float, float] = (0.8, 0.1, 0.1),
-                  write: bool = True) -> SplitResult:
-    """Read the work dir, assign new works, and (by default) write the splits file.
+                  write: bool = True, project: Project | None = None) -> SplitResult:
+    """Read the work dir, assign new works, and (by default) write the splits file
+    (default: ``project``'s, ``Project.find()``).
 
     The tables are validated first (a damaged works table must not put bad ids into the
     committed file), and the splits file's folder is locked from read to write."""
     from dataset_builder import taxonomy
     from dataset_builder.lock import directory_lock
-    from dataset_builder.validate import read_valid
+    from dataset_builder.validate.checked import read_valid
 
     root = Path(workdir)
-    path = Path(splits_path) if splits_path is not None else default_path()
+    proj = project or Project.find()
+    path = Path(splits_path) if splits_path is not None else proj.splits
     if write:
-        Project.find().check_writable(path, "splits file", "--splits")
+        proj.check_writable(path, "splits file", "--splits")
     tables = read_valid(root, ("works", "passages"), f"{path} was not written",
                         optional=("labels",))
     strata = dominant_persona(tables["passages"], tables.get("labels"),

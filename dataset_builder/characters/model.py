@@ -39,11 +39,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from dataset_builder.characters.name import Name  # what the extractor searches for
 from dataset_builder.errors import UserError
-from dataset_builder.extract.detect import Name  # what the extractor searches for
 from dataset_builder.io import atomic_write_text
 from dataset_builder.project import Project
-from dataset_builder.validate import Failure, validate_frame
+from dataset_builder.validate.schema import Failure, validate_frame
 
 COLUMNS: tuple[str, ...] = (
     "character_id", "name", "aliases", "work_title", "work_id", "year", "medium", "creator",
@@ -103,10 +103,6 @@ class CatalogueFailure(Failure):
                 f"bad value {self.value} ({self.hint})")
 
 
-def default_path() -> Path:
-    return Project.find().catalogue
-
-
 # --- reading and writing -------------------------------------------------------------------
 
 
@@ -153,7 +149,7 @@ def from_csv_text(text: str, source: str = "<catalogue>") -> pd.DataFrame:
 
 def load_catalogue(path: str | Path | None = None) -> pd.DataFrame:
     """Read the catalogue CSV without validating it (``validate_catalogue`` does that)."""
-    csv_path = Path(path) if path is not None else default_path()
+    csv_path = Path(path) if path is not None else Project.find().catalogue
     try:
         text = csv_path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
@@ -195,7 +191,7 @@ def save_catalogue(df: pd.DataFrame, path: str | Path | None = None) -> Path:
         shown = "\n  ".join(str(f) for f in failures[:20])
         more = f"\n  ... and {len(failures) - 20} more" if len(failures) > 20 else ""
         raise UserError(f"refusing to write an invalid catalogue:\n  {shown}{more}")
-    csv_path = Path(path) if path is not None else default_path()
+    csv_path = Path(path) if path is not None else Project.find().catalogue
     atomic_write_text(csv_path, to_csv_text(df))
     return csv_path
 

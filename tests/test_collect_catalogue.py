@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from dataset_builder.collect.catalog import (
+from dataset_builder.collect.catalogue import (
     catalogue_authors,
     charset_hints,
     display_name,
     licence_from_rights,
-    parse_catalog,
+    parse_catalogue,
     parse_rdf,
     select,
 )
@@ -21,7 +21,7 @@ from tests.collect_fixtures import Book, default_books, write_mirror
 HEADER = "Text#,Type,Issued,Title,Language,Authors,Subjects,LoCC,Bookshelves\n"
 
 
-def test_catalog_with_multiline_title_and_bad_rows(tmp_path: Path) -> None:
+def test_catalogue_with_multiline_title_and_bad_rows(tmp_path: Path) -> None:
     data = (
         HEADER
         + '7,Text,2019-03-22,"Two Lines\nOf Title",en,"Smith, Jo, 1900-1950; Roe, Al [Translator]",'
@@ -30,7 +30,7 @@ def test_catalog_with_multiline_title_and_bad_rows(tmp_path: Path) -> None:
         + "8,Sound,2020-01-01,An Audio Book,en,,Robots -- Fiction,,\n"
         + "9,Text,2020-01-01,,,,,,\n"  # a row with missing fields is kept; the book fails later
     ).encode()
-    entries, warnings = parse_catalog(data, "cat.csv")
+    entries, warnings = parse_catalogue(data, "cat.csv")
     assert sorted(entries) == [7, 8, 9]
     seven = entries[7]
     assert seven.title == "Two Lines\nOf Title"
@@ -42,9 +42,9 @@ def test_catalog_with_multiline_title_and_bad_rows(tmp_path: Path) -> None:
     assert warnings == ["cat.csv line 4: Text# 'x9' is not a number; row ignored."]
 
 
-def test_catalog_missing_columns_is_a_clear_error() -> None:
+def test_catalogue_missing_columns_is_a_clear_error() -> None:
     with pytest.raises(UserError, match=r"cat\.csv: missing column\(s\) Subjects, LoCC"):
-        parse_catalog(b"Text#,Type,Issued,Title,Language,Authors,Bookshelves\n", "cat.csv")
+        parse_catalogue(b"Text#,Type,Issued,Title,Language,Authors,Bookshelves\n", "cat.csv")
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,7 @@ def test_parse_rdf_errors() -> None:
 def test_select_semantics(tmp_path: Path) -> None:
     books = [*default_books(), Book(880100, "Audio", type="Sound")]
     root = write_mirror(tmp_path, books)
-    entries, _ = parse_catalog((root / "cache/epub/feeds/pg_catalog.csv").read_bytes())
+    entries, _ = parse_catalogue((root / "cache/epub/feeds/pg_catalog.csv").read_bytes())
     every_text = sorted(b.id for b in books if b.type == "Text")
     assert select(entries) == every_text
     # 'Robots' matches 'Robots -- Fiction' and 'Robots -- Drama', case-insensitively

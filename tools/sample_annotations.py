@@ -26,7 +26,7 @@ import yaml
 from dataset_builder import console, paths, taxonomy
 from dataset_builder.annotate import client as lsc
 from dataset_builder.annotate.config import TEXT_KEY
-from dataset_builder.annotate.normalise import plain
+from dataset_builder.annotate.export_rows import plain
 from dataset_builder.annotate.pull import snapshot_export
 from dataset_builder.annotate.push import push
 from dataset_builder.errors import UserError
@@ -252,10 +252,10 @@ def build_sample_export(workdir: str | Path, ls_url: str, token: str,
     matched = match_entries(passages, entries)
     pushed = push(workdir, ls_url, project, token=token, annotators_per_task=len(annotators))
     client = lsc.connect(ls_url, token)
+    proj = lsc.LabelStudioProject(ls_url, client, pushed.project_id, project)
     users = _user_ids(client, ls_url, annotators)
     by_pid = {str(r["passage_id"]): r for r in passages.to_dict("records")}
-    tasks = lsc.call(ls_url, "listing tasks", client.tasks.list, project=pushed.project_id,
-                     page_size=1000)
+    tasks = proj.call("listing tasks", client.tasks.list, project=proj.id, page_size=1000)
     for task in tasks:
         pid = task.data["passage_id"]
         row = by_pid[pid]
@@ -269,9 +269,9 @@ def build_sample_export(workdir: str | Path, ls_url: str, token: str,
                                 plain(row["evidence"]) or [], where, habits[key])
             # Plausible reading times: a base per annotator plus reading speed.
             lead = round(25.0 + 8.0 * n + len(row["text"]) / (18.0 + 3 * n), 1)
-            lsc.call(ls_url, "annotating", client.annotations.create, id=task.id,
-                     result=result, completed_by=uid, lead_time=lead)
-    exported = to_cli_shape(snapshot_export(client, ls_url, pushed.project_id),
+            proj.call("annotating", client.annotations.create, id=task.id,
+                      result=result, completed_by=uid, lead_time=lead)
+    exported = to_cli_shape(snapshot_export(proj),
                             {uid: annotators[k] for k, uid in users.items()})
     # One task per line: small, and a regenerated file diffs task by task.
     lines = ",\n".join(json.dumps(t, ensure_ascii=False, sort_keys=True) for t in exported)

@@ -14,7 +14,7 @@ from label_studio_sdk.label_interface import LabelInterface
 from dataset_builder import taxonomy
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.config import labeling_config
-from dataset_builder.annotate.normalise import Context, load_tasks, normalise_tasks, row_to_result
+from dataset_builder.annotate.export_rows import Context, load_tasks, normalise_tasks, row_to_result
 from dataset_builder.annotate.pull import import_export
 from dataset_builder.annotate.store import Scope, append_pull
 from dataset_builder.cli import main

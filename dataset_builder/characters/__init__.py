@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from dataset_builder._lazy import exports
 
 if TYPE_CHECKING:
-    from dataset_builder.catalog.model import (
-        Name,
+    from dataset_builder.characters.model import (
         load_catalogue,
         names_by_work,
         names_for_work,
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
         scoped_names,
         validate_catalogue,
     )
+    from dataset_builder.characters.name import Name
 
 __all__ = [
     "Name",
@@ -26,4 +26,4 @@ __all__ = [
     "scoped_names",
     "validate_catalogue",
 ]
-__getattr__, __dir__ = exports(__name__, dict.fromkeys(__all__, "model"))
+__getattr__, __dir__ = exports(__name__, {**dict.fromkeys(__all__, "model"), "Name": "name"})

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from dataset_builder.catalog.model import (
+from dataset_builder.characters.model import (
     COLUMNS,
     Name,
     is_distinctive,
@@ -21,14 +21,14 @@ from dataset_builder.catalog.model import (
     to_csv_text,
     validate_catalogue,
 )
-from dataset_builder.catalog.wikidata import SPARQL_QUERY, import_wikidata, read_results
-from dataset_builder.cli.catalog import catalog
+from dataset_builder.characters.wikidata import SPARQL_QUERY, import_wikidata, read_results
+from dataset_builder.cli.characters import characters
 from dataset_builder.errors import UserError
-from dataset_builder.paths import project_file
+from dataset_builder.project import Project
 from dataset_builder.schemas.characters import EMBODIMENTS, MEDIA
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata" / "robots.json"
-COMMITTED = project_file("data/characters.csv")
+COMMITTED = Project.find().catalogue
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_committed_catalogue_covers_the_public_domain_works(committed: pd.DataFr
 def test_committed_file_is_in_canonical_form(committed: pd.DataFrame) -> None:
     # Saving what was loaded must not change a byte: keeps diffs of imports reviewable.
     assert to_csv_text(committed) == COMMITTED.read_text(encoding="utf-8"), (
-        "re-save the catalogue with dataset_builder.catalog.save_catalogue(load_catalogue())"
+        "re-save the catalogue with dataset_builder.characters.save_catalogue(load_catalogue())"
     )
 
 
@@ -284,14 +284,14 @@ def test_import_matches_adds_and_reports_conflicts(catalogue_file: Path) -> None
 def test_cli_import_round_trip(catalogue_file: Path) -> None:
     runner = CliRunner()
     args = ["import-wikidata", str(FIXTURE), "--catalogue", str(catalogue_file)]
-    first = runner.invoke(catalog, args)
+    first = runner.invoke(characters, args)
     assert first.exit_code == 0, first.output
     assert "added: tobor" in first.output
     assert "conflict: radius-rur vs Q4000003: year" in first.output
     written = catalogue_file.read_bytes()
     assert validate_catalogue(load_catalogue(catalogue_file)) == []
     # Importing the same results again changes nothing: everything now matches by QID.
-    second = runner.invoke(catalog, args)
+    second = runner.invoke(characters, args)
     assert second.exit_code == 0, second.output
     assert "added:" not in second.output and "nothing to write" in second.output
     assert "matched: tobor = Q4000004 by qid" in second.output
@@ -301,7 +301,8 @@ def test_cli_import_round_trip(catalogue_file: Path) -> None:
 def test_cli_dry_run_writes_nothing(catalogue_file: Path) -> None:
     before = catalogue_file.read_bytes()
     result = CliRunner().invoke(
-        catalog, ["import-wikidata", str(FIXTURE), "--catalogue", str(catalogue_file), "--dry-run"])
+        characters,
+        ["import-wikidata", str(FIXTURE), "--catalogue", str(catalogue_file), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "added: tobor" in result.output and "not written" in result.output
     assert catalogue_file.read_bytes() == before
@@ -317,7 +318,7 @@ def test_malformed_json_is_a_clear_error_and_file_unchanged(
 ) -> None:
     bad = _write(tmp_path / "bad.json", FIXTURE.read_text(encoding="utf-8")[:400])
     before = catalogue_file.read_bytes()
-    result = CliRunner().invoke(catalog, ["import-wikidata", str(bad), "--catalogue",
+    result = CliRunner().invoke(characters, ["import-wikidata", str(bad), "--catalogue",
                                           str(catalogue_file)])
     assert result.exit_code != 0
     assert isinstance(result.exception, UserError)
@@ -355,15 +356,15 @@ def test_bad_year_is_reported(tmp_path: Path) -> None:
 
 def test_import_into_invalid_catalogue_is_refused(tmp_path: Path, small: pd.DataFrame) -> None:
     small.loc[0, "medium"] = "radio"
-    with pytest.raises(UserError, match="catalog check"):
+    with pytest.raises(UserError, match="characters check"):
         import_wikidata(small, FIXTURE)
 
 
-# --- `faip catalog check` --------------------------------------------------------------------
+# --- `faip characters check` --------------------------------------------------------------------
 
 
 def test_cli_check_passes_on_committed_catalogue() -> None:
-    result = CliRunner().invoke(catalog, ["check"])
+    result = CliRunner().invoke(characters, ["check"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("valid:")
 
@@ -376,7 +377,7 @@ def test_cli_check_prints_every_failure(tmp_path: Path, committed: pd.DataFrame)
     lines[hal] = lines[hal].replace(",film,", ",cinema,").replace(",1968,", ",1068,")
     lines.append(lines[hal])  # duplicate id
     path.write_text("".join(lines), encoding="utf-8")
-    result = CliRunner().invoke(catalog, ["check", "--catalogue", str(path)])
+    result = CliRunner().invoke(characters, ["check", "--catalogue", str(path)])
     assert result.exit_code == 1
     out = result.output
     line_no = hal + 1
@@ -429,7 +430,7 @@ def test_two_wikidata_items_for_one_new_character_add_one_row(
 
 
 def test_readme_shows_the_sparql_query_the_importer_expects() -> None:
-    from dataset_builder.catalog.wikidata import SPARQL_QUERY
+    from dataset_builder.characters.wikidata import SPARQL_QUERY
 
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert SPARQL_QUERY.rstrip("\n") in readme

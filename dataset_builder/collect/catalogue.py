@@ -30,7 +30,7 @@ _CHARSET_RE = re.compile(r"charset=([A-Za-z0-9_.:-]+)", re.I)
 
 
 @dataclass(frozen=True)
-class CatalogEntry:
+class CatalogueEntry:
     """One row of pg_catalog.csv, split into lists where the feed joins values with '; '."""
 
     id: int
@@ -87,13 +87,13 @@ def catalogue_authors(raw: str | None) -> tuple[str, ...]:
     return tuple(authors) if authors else tuple(display_name(e) for e in entries)
 
 
-def parse_catalog(
+def parse_catalogue(
     data: bytes, where: str = "pg_catalog.csv"
-) -> tuple[dict[int, CatalogEntry], list[str]]:
+) -> tuple[dict[int, CatalogueEntry], list[str]]:
     """Parse the catalogue feed; return (entries by id, one warning per unusable row)."""
-    entries: dict[int, CatalogEntry] = {}
+    entries: dict[int, CatalogueEntry] = {}
     warnings: list[str] = []
-    for item in iter_catalog(data, where):
+    for item in iter_catalogue(data, where):
         if isinstance(item, str):
             warnings.append(item)
         else:
@@ -101,10 +101,10 @@ def parse_catalog(
     return entries, warnings
 
 
-def iter_catalog(
+def iter_catalogue(
     data: bytes, where: str = "pg_catalog.csv",
     keep: Callable[[dict[str, str]], bool] | None = None,
-) -> Iterator[CatalogEntry | str]:
+) -> Iterator[CatalogueEntry | str]:
     """The rows of the catalogue feed one by one, or a warning for a row without a number;
     a caller that keeps only the rows it selects holds one row at a time. ``keep`` is a cheap
     test on the raw row: the rows it rejects are skipped before they are parsed."""
@@ -131,7 +131,7 @@ def iter_catalog(
         if not raw_id.isdigit():
             yield f"{where} line {line}: Text# {raw_id!r} is not a number; row ignored."
             continue
-        yield CatalogEntry(
+        yield CatalogueEntry(
             id=int(raw_id),
             type=(row.get("Type") or "").strip(),
             issued=(row.get("Issued") or "").strip(),
@@ -151,7 +151,7 @@ def subject_matches(wanted: str, heading: str) -> bool:
 
 
 def select(
-    entries: dict[int, CatalogEntry],
+    entries: dict[int, CatalogueEntry],
     subjects: Iterable[str] = (),
     bookshelves: Iterable[str] = (),
     language: str | None = None,
