@@ -207,26 +207,50 @@ def _n_chars(raw: bytes, start: int, end: int) -> int:
 
 
 class _Paragraphs:
-    """The byte span of the paragraph holding a position, for positions given in order."""
+    """The byte span of the paragraph holding a position, for positions given in order.
+
+    Paragraphs end at the breaks ``_PARAGRAPH_BREAK.finditer`` finds. A book has thousands of
+    paragraphs and a few hundred hits, so breaks are looked for only from the hits: the break
+    closing the paragraph of a position ``p`` is the first break found searching from ``p``
+    (no break found from the last known one starts before ``p``, and a break is made of
+    ``\\n``, spaces and tabs, so one cannot begin before a position that is none of those and
+    end after it). The paragraph's ``start`` is wanted only when a paragraph is capped: it is
+    found then, by going through the breaks between the last one known and ``p``.
+    """
 
     def __init__(self, raw: bytes):
-        self._breaks = _PARAGRAPH_BREAK.finditer(raw)
+        self._raw = raw
         self._size = len(raw)
-        self.start, self.end, self.next = 0, 0, 0
-        self._advance()
+        self._known = 0  # where finditer would resume: 0 or the end of a break it finds
+        self._start: int | None = 0
+        self.end, self.next = 0, 0
+        self._close_at(0)
 
-    def _advance(self) -> None:
-        self.start = self.next
-        brk = next(self._breaks, None)
+    def _close_at(self, position: int) -> None:
+        """Make ``end`` and ``next`` the span of the first break found from ``position``."""
+        brk = _PARAGRAPH_BREAK.search(self._raw, position)
         self.end, self.next = (brk.start(), brk.end()) if brk else (self._size, self._size)
+
+    @property
+    def start(self) -> int:
+        if self._start is None:  # the end of the last break before ``end``
+            self._start = self._known
+            for brk in _PARAGRAPH_BREAK.finditer(self._raw, self._known, self.end):
+                self._start = brk.end()
+        return self._start
 
     def move_to(self, position: int) -> bool:
         """Make the paragraph the one holding ``position``; True if it changed."""
-        moved = False
-        while position >= self.end and self.next < self._size:
-            self._advance()
-            moved = True
-        return moved
+        if position < self.end or self.next >= self._size:
+            return False
+        if self._raw[position] in b"\n \t":  # maybe inside a break: step break by break
+            while position >= self.end and self.next < self._size:
+                self._known = self._start = self.next
+                self._close_at(self.next)
+            return True
+        self._known, self._start = self.next, None
+        self._close_at(position)
+        return True
 
 
 def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str], text: str,
