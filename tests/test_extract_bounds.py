@@ -35,6 +35,17 @@ def test_a_paragraph_past_its_limit_is_skipped_and_the_next_one_is_scanned() -> 
     assert note is not None and "local:x" in note and "more than 10 AI terms" in note
 
 
+def test_a_text_with_fewer_terms_than_the_paragraph_limit_is_scanned_whole() -> None:
+    """The scan skips paragraph bookkeeping when a one-chunk text holds fewer matches than
+    the limit: just below, at and above the limit give what the limit says."""
+    limits = Limits(per_paragraph=10, per_work=1_000)
+    for n in (8, 9, 10, 11, 12):
+        text = "Before.\n\n" + LINE * n + "\n\nThe android left."
+        detection = Matcher().scan(text, "local:x", limits=limits)
+        assert len(detection.hits) == min(n, 10) + 1
+        assert len(detection.capped_paragraphs) == (n > 10)
+
+
 def test_the_work_limit_stops_the_scan_and_says_where() -> None:
     limits = Limits(per_paragraph=5, per_work=12)
     text = "The robot spoke.\n\n" * 40

@@ -14,6 +14,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import ahocorasick_rs
 import numpy as np
@@ -187,6 +188,7 @@ def _build(entries: dict[str, list[_Entry]]) -> ahocorasick_rs.BytesAhoCorasick:
 
 
 _CHUNK_BYTES = 1 << 20  # scanned at once: the matches of one chunk are one Python list
+_START = itemgetter(1)  # of a match (pattern index, start, end)
 _PARAGRAPH_BREAK = re.compile(rb"\n[ \t]*\n")  # where segment.paragraphs cuts, in bytes
 
 
@@ -275,8 +277,13 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
         view = memoryview(raw)[pos:min(len(raw), end + overlap)]
         # Overlapping matches come in order of their ends; the ones starting past the chunk
         # are found again with the next chunk.
-        matches = sorted((m for m in automaton.find_matches_as_indexes(view, overlapping=True)
-                          if m[1] < end - pos), key=lambda m: m[1])
+        matches = automaton.find_matches_as_indexes(view, overlapping=True)
+        if end < len(raw):
+            matches = [m for m in matches if m[1] < end - pos]
+        matches.sort(key=_START)
+        # A paragraph can reach the cap only if the text has that many matches: a text
+        # scanned in one chunk (nearly every book) with fewer needs no paragraphs at all.
+        track = pos > 0 or end < len(raw) or len(matches) >= limits.per_paragraph
         if ascii_text:
             starts = [chars_before + m[1] for m in matches]
         else:
@@ -284,7 +291,7 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
             starts = (chars_before + at - np.searchsorted(_continuations(view), at)).tolist()
         resume = end
         for (index, byte_start, _), start in zip(matches, starts, strict=True):
-            if para.move_to(pos + byte_start):
+            if track and para.move_to(pos + byte_start):
                 in_paragraph = 0
             if not _word_bounded(text, start, start + len(keys[index])):
                 continue
