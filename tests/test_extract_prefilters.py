@@ -219,3 +219,14 @@ def test_paragraphs_found_from_the_hits_are_those_of_every_break(raw: bytes,
         if i % 2:
             assert fast.start == slow.start
     assert fast.start == slow.start
+
+
+def test_the_agency_memo_answers_as_acts() -> None:
+    from dataset_builder.extract.detect import acts
+    from dataset_builder.extract.score import agency_memo
+
+    for text in fixture_texts():
+        hits = Matcher(NAMES).find(text, "local:tiktok")
+        acts_here = agency_memo(text)
+        for hit in [*hits, *hits]:  # asked twice: the second answer is the remembered one
+            assert acts_here(hit) == acts(text, hit)
