@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.extract import lexicon as lx
-from dataset_builder.extract.dedup import _words
+from dataset_builder.extract.dedup import _words, _words_of
 from dataset_builder.extract.detect import (
     _PARAGRAPH_BREAK,
     Matcher,
@@ -230,3 +230,10 @@ def test_the_agency_memo_answers_as_acts() -> None:
         acts_here = agency_memo(text)
         for hit in [*hits, *hits]:  # asked twice: the second answer is the remembered one
             assert acts_here(hit) == acts(text, hit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(texts, st.text(max_size=60), st.sampled_from(["", " ", "  a  ", "_"])),
+                max_size=8))
+def test_dedup_words_of_many_texts_are_each_texts_words(many: list[str]) -> None:
+    assert _words_of(many) == [_words(text) for text in many]
