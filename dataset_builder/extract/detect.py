@@ -397,8 +397,7 @@ def find_names(text: str, names: dict[str, str], raw: bytes | None = None,
 # flags are exactly the regexes'. In ASCII windows IGNORECASE is plain lowering; other windows
 # (long s, Kelvin sign...) always go to the regex.
 _METAPHOR_TOKENS = frozenset({"a", "an", "some", "mere"})
-_AGENCY_VERB_SET = frozenset(lx.AGENCY_VERBS.split("|"))
-_WORDS = re.compile(r"\w+")
+_AGENCY_VERB_KEYS = ahocorasick_rs.AhoCorasick(lx.AGENCY_VERBS.split("|"))
 
 
 def maybe_metaphor(window: str) -> bool:
@@ -409,11 +408,11 @@ def maybe_metaphor(window: str) -> bool:
 
 
 def maybe_agency_before(window: str) -> bool:
-    """AGENCY_BEFORE ends with a verb, then at most an article and one more word."""
+    """AGENCY_BEFORE holds a verb: a window without one as a substring cannot match (one
+    automaton call; splitting the window into words cost three times as much)."""
     if not window.isascii():
         return True
-    # After the verb come only whitespace and at most two more words (an article, a word).
-    return not _AGENCY_VERB_SET.isdisjoint(_WORDS.findall(window.lower())[-3:])
+    return bool(_AGENCY_VERB_KEYS.find_matches_as_indexes(window.lower()))
 
 
 # The keys of the context cues, each found with one scan of the context (not one per key).
