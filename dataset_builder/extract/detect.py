@@ -284,11 +284,12 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
         # A paragraph can reach the cap only if the text has that many matches: a text
         # scanned in one chunk (nearly every book) with fewer needs no paragraphs at all.
         track = pos > 0 or end < len(raw) or len(matches) >= limits.per_paragraph
-        if ascii_text:
+        continuations = None if ascii_text else _continuations(view)
+        if continuations is None:
             starts = [chars_before + m[1] for m in matches]
         else:
             at = np.asarray([m[1] for m in matches], dtype=np.int64)
-            starts = (chars_before + at - np.searchsorted(_continuations(view), at)).tolist()
+            starts = (chars_before + at - np.searchsorted(continuations, at)).tolist()
         resume = end
         for (index, byte_start, _), start in zip(matches, starts, strict=True):
             if track and para.move_to(pos + byte_start):
@@ -306,7 +307,10 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
             in_paragraph += 1
             total += 1
             yield index, start
-        chars_before += _n_chars(raw, pos, resume)
+        if continuations is not None and resume == end:  # counted already: no second pass
+            chars_before += end - pos - int(np.searchsorted(continuations, end - pos))
+        else:
+            chars_before += _n_chars(raw, pos, resume)
         pos = resume
 
 
