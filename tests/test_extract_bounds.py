@@ -125,3 +125,15 @@ def test_a_degenerate_work_is_reported_in_one_line_and_the_others_go_on(tmp_path
     last_hit_end = max(p.char_end for p in passages.itertuples()
                        if p.work_id == "local:one-line")
     assert last_hit_end < len(LINE) * 1_100  # nothing after the paragraph's first 1,000 hits
+
+
+def test_offsets_survive_chunks_that_end_inside_dense_multibyte_text() -> None:
+    """A chunk ends right after a two-byte character: the characters before the next chunk
+    are counted exactly (every hit's offsets still name its term)."""
+    from dataset_builder.extract import detect
+
+    unit = "é" * 1000 + " robot\n\n"
+    text = unit * (2 * detect._CHUNK_BYTES // len(unit.encode()) + 3)
+    hits = Matcher().scan(text, "local:x").hits
+    assert len(hits) == text.count(" robot\n")
+    assert all(text[h.start:h.end] == "robot" for h in hits)
