@@ -121,3 +121,41 @@ def test_wrapped_body_comes_back_unchanged(
     body = "\n".join(lines)
     raw = newline.join(["Title block", "", header, "", *lines, "", footer, "licence"])
     assert clean_str(raw, "h").text == body.rstrip()
+
+
+def _general_path(data: bytes, charsets: tuple[str, ...]) -> object:
+    """What clean_bytes gave before its UTF-8 fast path: decode, then clean_str."""
+    try:
+        if not data or data.isspace():
+            return clean_bytes(data, charsets, "t")  # raises the empty-file error
+        text, encoding = decode(data, charsets, "t")
+        return clean_str(text, "t", encoding)
+    except (UserError, UnicodeDecodeError) as exc:  # a truncated UTF-16 file: the latter
+        return repr(exc)
+
+
+_NEWLINE_PIECES = [
+    b"\r\n", b"\r", b"\n", b"\n\n", b"\r\n\r\n", b"\xef\xbb\xbf", b"\x00", b"\xe9", b"\xc3\xa9",
+    b"\xe2\x80\x9c", b"\xff\xfe", b"word", b" ", b"The robot said.",
+    b"*** START OF THE PROJECT GUTENBERG EBOOK X ***", b"*** END OF THE PROJECT GUTENBERG EBOOK",
+    b"<html>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEWLINE_PIECES), max_size=30).map(b"".join),
+       st.sampled_from([(), ("latin-1",), ("utf-16",)]))
+def test_utf8_fast_path_gives_what_the_general_path_gives(data: bytes,
+                                                          charsets: tuple[str, ...]) -> None:
+    """Newlines normalised on the bytes before decoding (UTF-8 only) give the same text,
+    codec, header and footer, or the same error, as decoding first."""
+    try:
+        fast: object = clean_bytes(data, charsets, "t")
+    except (UserError, UnicodeDecodeError) as exc:
+        fast = repr(exc)
+    assert fast == _general_path(data, charsets)
+
+
+def test_utf8_fast_path_keeps_lone_carriage_returns_as_newlines() -> None:
+    assert clean_bytes(b"a\r\nb\rc\r\n\r\nd\r").text == "a\nb\nc\n\nd"
+    assert clean_bytes("\ufeffé\r\nx".encode()).text == "é\nx"

@@ -35,6 +35,17 @@ def test_a_paragraph_past_its_limit_is_skipped_and_the_next_one_is_scanned() -> 
     assert note is not None and "local:x" in note and "more than 10 AI terms" in note
 
 
+def test_a_text_with_fewer_terms_than_the_paragraph_limit_is_scanned_whole() -> None:
+    """The scan skips paragraph bookkeeping when a one-chunk text holds fewer matches than
+    the limit: just below, at and above the limit give what the limit says."""
+    limits = Limits(per_paragraph=10, per_work=1_000)
+    for n in (8, 9, 10, 11, 12):
+        text = "Before.\n\n" + LINE * n + "\n\nThe android left."
+        detection = Matcher().scan(text, "local:x", limits=limits)
+        assert len(detection.hits) == min(n, 10) + 1
+        assert len(detection.capped_paragraphs) == (n > 10)
+
+
 def test_the_work_limit_stops_the_scan_and_says_where() -> None:
     limits = Limits(per_paragraph=5, per_work=12)
     text = "The robot spoke.\n\n" * 40
@@ -114,3 +125,15 @@ def test_a_degenerate_work_is_reported_in_one_line_and_the_others_go_on(tmp_path
     last_hit_end = max(p.char_end for p in passages.itertuples()
                        if p.work_id == "local:one-line")
     assert last_hit_end < len(LINE) * 1_100  # nothing after the paragraph's first 1,000 hits
+
+
+def test_offsets_survive_chunks_that_end_inside_dense_multibyte_text() -> None:
+    """A chunk ends right after a two-byte character: the characters before the next chunk
+    are counted exactly (every hit's offsets still name its term)."""
+    from dataset_builder.extract import detect
+
+    unit = "é" * 1000 + " robot\n\n"
+    text = unit * (2 * detect._CHUNK_BYTES // len(unit.encode()) + 3)
+    hits = Matcher().scan(text, "local:x").hits
+    assert len(hits) == text.count(" robot\n")
+    assert all(text[h.start:h.end] == "robot" for h in hits)

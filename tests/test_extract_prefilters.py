@@ -15,9 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.extract import lexicon as lx
-from dataset_builder.extract.dedup import _words
+from dataset_builder.extract.dedup import _words, _words_of
 from dataset_builder.extract.detect import (
+    _PARAGRAPH_BREAK,
     Matcher,
+    _Paragraphs,
     case_variants,
     maybe_agency_before,
     maybe_mechanism,
@@ -176,3 +178,62 @@ def test_an_empty_catalogue_surface_matches_nothing() -> None:
 
     hits = Matcher([Name("", "nobody", None)]).find("The robot said nothing.", "local:x")
     assert [(h.term, h.kind) for h in hits] == [("robot", "lexicon")]
+
+
+class _EveryParagraph:
+    """The plain definition ``detect._Paragraphs`` replaces: walk every break in order."""
+
+    def __init__(self, raw: bytes):
+        self._breaks = _PARAGRAPH_BREAK.finditer(raw)
+        self._size = len(raw)
+        self.start, self.end, self.next = 0, 0, 0
+        self._advance()
+
+    def _advance(self) -> None:
+        self.start = self.next
+        brk = next(self._breaks, None)
+        self.end, self.next = (brk.start(), brk.end()) if brk else (self._size, self._size)
+
+    def move_to(self, position: int) -> bool:
+        moved = False
+        while position >= self.end and self.next < self._size:
+            self._advance()
+            moved = True
+        return moved
+
+
+_BREAKY = ["robot", "x", " ", "\t", "\n", "\n\n", "\n \n", " \n\t\n ", "\n\n\n", "é", "\r"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_BREAKY), min_size=1, max_size=40).map("".join).map(str.encode),
+       st.lists(st.floats(0, 1), max_size=12))
+def test_paragraphs_found_from_the_hits_are_those_of_every_break(raw: bytes,
+                                                                 at: list[float]) -> None:
+    """The paragraph of each position (positions in order, some on break bytes), and its
+    start, asked for only sometimes as the scan does, are those of the walk over every break."""
+    fast, slow = _Paragraphs(raw), _EveryParagraph(raw)
+    for i, position in enumerate(sorted(int(f * (len(raw) - 1)) for f in at)):
+        assert fast.move_to(position) == slow.move_to(position)
+        assert (fast.end, fast.next) == (slow.end, slow.next)
+        if i % 2:
+            assert fast.start == slow.start
+    assert fast.start == slow.start
+
+
+def test_the_agency_memo_answers_as_acts() -> None:
+    from dataset_builder.extract.detect import acts
+    from dataset_builder.extract.score import agency_memo
+
+    for text in fixture_texts():
+        hits = Matcher(NAMES).find(text, "local:tiktok")
+        acts_here = agency_memo(text)
+        for hit in [*hits, *hits]:  # asked twice: the second answer is the remembered one
+            assert acts_here(hit) == acts(text, hit)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(texts, st.text(max_size=60), st.sampled_from(["", " ", "  a  ", "_"])),
+                max_size=8))
+def test_dedup_words_of_many_texts_are_each_texts_words(many: list[str]) -> None:
+    assert _words_of(many) == [_words(text) for text in many]

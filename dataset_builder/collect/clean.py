@@ -5,8 +5,9 @@ never a legacy encoding; then the charsets the catalogue declares (Latin-1 for o
 files); then charset-normalizer. Line endings become ``\\n``. Gutenberg's header and footer
 are cut in all the variants seen on the real mirror (see ``strip_boilerplate``).
 
-Everything runs on whole strings with ``str`` methods and bounded regex windows, never a
-Python loop over lines: a 50 MB book costs a decode and two replaces.
+Everything runs on whole strings with ``str`` and ``bytes`` methods and bounded regex windows,
+never a Python loop over lines: a 50 MB UTF-8 book costs a ``translate`` of its CRs and a
+decode (see ``_decode_utf8_lf``), other books a decode and two replaces.
 """
 
 from __future__ import annotations
@@ -248,12 +249,52 @@ def clean_bytes(data: bytes, charsets: tuple[str, ...] = (), where: str = "text"
         raise UserError(
             f"{where}: the file is empty; fetch it again or drop it from the selection."
         )
+    utf8 = _decode_utf8_lf(data)
+    if utf8 is not None:  # the common case, ~2x faster: see _decode_utf8_lf
+        text, encoding = utf8
+        return _clean_lf(text.removeprefix("\ufeff"), where, encoding)
     text, encoding = decode(data, charsets, where)
     return clean_str(text, where, encoding)
 
 
+def _decode_utf8_lf(data: bytes) -> tuple[str, str] | None:
+    """``decode`` and ``normalise_newlines`` at once for UTF-8 bytes (with or without BOM):
+    (text, codec), or None for anything else, which then takes the general path.
+
+    The newlines are normalised on the bytes, before decoding: CR and LF are single bytes that
+    never occur inside a multi-byte UTF-8 character, so the text is the same, and a book
+    whose every CR ends a CRLF (nearly all of them) needs only one ``translate`` to drop
+    the CRs, where ``str.replace`` of CRLF costs three times as much.
+    """
+    if b"\x00" in data:
+        return None  # decode refuses NUL bytes (or decodes them after a BOM): let it say which
+    bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = str(memoryview(_lf_bytes(data))[3 if bom else 0:], "utf-8")
+    except UnicodeDecodeError:
+        return None  # not UTF-8: another codec, or decode's error message
+    return text, "utf-8-sig" if bom else "utf-8"
+
+
+def _lf_bytes(data: bytes) -> bytes:
+    """``normalise_newlines`` on bytes of an ASCII-compatible encoding."""
+    if b"\r" not in data:
+        return data
+    import numpy as np  # imported here: collect's workers have it already (see processes.py)
+
+    at = np.frombuffer(data, dtype=np.uint8)
+    cr = np.flatnonzero(at == 13)
+    if cr[-1] + 1 < len(at) and bool((at[cr + 1] == 10).all()):  # no lone CR
+        return data.translate(None, b"\r")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def clean_str(text: str, where: str = "text", encoding: str = "utf-8") -> CleanText:
-    text = normalise_newlines(text.removeprefix("\ufeff"))
+    return _clean_lf(normalise_newlines(text.removeprefix("\ufeff")), where, encoding)
+
+
+def _clean_lf(text: str, where: str, encoding: str) -> CleanText:
+    """``clean_str`` for a text whose newlines are already normalised."""
     if looks_like_html(text):
         raise UserError(
             f"{where}: is an HTML page, not plain text (a mirror error page or the HTML "

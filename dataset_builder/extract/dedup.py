@@ -50,6 +50,29 @@ def _words(text: str) -> bytes:
     return _SEPARATORS.sub(" ", text.lower()).strip(" ").encode()
 
 
+def _words_of(texts: list[str]) -> list[bytes]:
+    """``[_words(text) for text in texts]``, with the runs of separators of the ASCII texts
+    collapsed in one numpy pass over all of them (``split`` + ``join`` text by text cost
+    three times as much)."""
+    if not texts:
+        return []
+    # An ASCII text's words are separated by runs of spaces once translated; other texts get
+    # _words itself, whose output has single spaces already. No part holds a newline.
+    parts = [text.encode().lower().translate(_ASCII_SEPARATORS) if text.isascii()
+             else _words(text) for text in texts]
+    data = np.frombuffer(b"\n".join(parts), dtype=np.uint8)
+    space = data == 32
+    word = ~space & (data != 10)
+    # A space right after a word byte starts a run between words or at a text's end: keep it
+    # alone; then drop the ones that end a text.
+    keep = ~space
+    keep[1:] |= word[:-1]
+    data = data[keep]
+    trailing = data == 32
+    trailing[:-1] &= data[1:] == 10
+    return data[~trailing].tobytes().split(b"\n")
+
+
 _POWERS: dict[int, np.ndarray] = {}
 
 
@@ -86,7 +109,7 @@ def signatures(texts: list[str]) -> np.ndarray:
     work's passages cost a handful of numpy calls together rather than each.
     """
     out = np.empty((len(texts), NUM_PERM), dtype=np.uint32)
-    words = [_words(text) for text in texts]
+    words = _words_of(texts)
     chunk: list[int] = []
     size = 0
     for i, w in enumerate(words):

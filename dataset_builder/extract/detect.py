@@ -14,6 +14,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import ahocorasick_rs
 import numpy as np
@@ -179,6 +180,7 @@ def _build(entries: dict[str, list[_Entry]]) -> ahocorasick_rs.BytesAhoCorasick:
 
 
 _CHUNK_BYTES = 1 << 20  # scanned at once: the matches of one chunk are one Python list
+_START = itemgetter(1)  # of a match (pattern index, start, end)
 _PARAGRAPH_BREAK = re.compile(rb"\n[ \t]*\n")  # where segment.paragraphs cuts, in bytes
 
 
@@ -199,26 +201,50 @@ def _n_chars(raw: bytes, start: int, end: int) -> int:
 
 
 class _Paragraphs:
-    """The byte span of the paragraph holding a position, for positions given in order."""
+    """The byte span of the paragraph holding a position, for positions given in order.
+
+    Paragraphs end at the breaks ``_PARAGRAPH_BREAK.finditer`` finds. A book has thousands of
+    paragraphs and a few hundred hits, so breaks are looked for only from the hits: the break
+    closing the paragraph of a position ``p`` is the first break found searching from ``p``
+    (no break found from the last known one starts before ``p``, and a break is made of
+    ``\\n``, spaces and tabs, so one cannot begin before a position that is none of those and
+    end after it). The paragraph's ``start`` is wanted only when a paragraph is capped: it is
+    found then, by going through the breaks between the last one known and ``p``.
+    """
 
     def __init__(self, raw: bytes):
-        self._breaks = _PARAGRAPH_BREAK.finditer(raw)
+        self._raw = raw
         self._size = len(raw)
-        self.start, self.end, self.next = 0, 0, 0
-        self._advance()
+        self._known = 0  # where finditer would resume: 0 or the end of a break it finds
+        self._start: int | None = 0
+        self.end, self.next = 0, 0
+        self._close_at(0)
 
-    def _advance(self) -> None:
-        self.start = self.next
-        brk = next(self._breaks, None)
+    def _close_at(self, position: int) -> None:
+        """Make ``end`` and ``next`` the span of the first break found from ``position``."""
+        brk = _PARAGRAPH_BREAK.search(self._raw, position)
         self.end, self.next = (brk.start(), brk.end()) if brk else (self._size, self._size)
+
+    @property
+    def start(self) -> int:
+        if self._start is None:  # the end of the last break before ``end``
+            self._start = self._known
+            for brk in _PARAGRAPH_BREAK.finditer(self._raw, self._known, self.end):
+                self._start = brk.end()
+        return self._start
 
     def move_to(self, position: int) -> bool:
         """Make the paragraph the one holding ``position``; True if it changed."""
-        moved = False
-        while position >= self.end and self.next < self._size:
-            self._advance()
-            moved = True
-        return moved
+        if position < self.end or self.next >= self._size:
+            return False
+        if self._raw[position] in b"\n \t":  # maybe inside a break: step break by break
+            while position >= self.end and self.next < self._size:
+                self._known = self._start = self.next
+                self._close_at(self.next)
+            return True
+        self._known, self._start = self.next, None
+        self._close_at(position)
+        return True
 
 
 def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str], text: str,
@@ -243,16 +269,22 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
         view = memoryview(raw)[pos:min(len(raw), end + overlap)]
         # Overlapping matches come in order of their ends; the ones starting past the chunk
         # are found again with the next chunk.
-        matches = sorted((m for m in automaton.find_matches_as_indexes(view, overlapping=True)
-                          if m[1] < end - pos), key=lambda m: m[1])
-        if ascii_text:
+        matches = automaton.find_matches_as_indexes(view, overlapping=True)
+        if end < len(raw):
+            matches = [m for m in matches if m[1] < end - pos]
+        matches.sort(key=_START)
+        # A paragraph can reach the cap only if the text has that many matches: a text
+        # scanned in one chunk (nearly every book) with fewer needs no paragraphs at all.
+        track = pos > 0 or end < len(raw) or len(matches) >= limits.per_paragraph
+        continuations = None if ascii_text else _continuations(view)
+        if continuations is None:
             starts = [chars_before + m[1] for m in matches]
         else:
             at = np.asarray([m[1] for m in matches], dtype=np.int64)
-            starts = (chars_before + at - np.searchsorted(_continuations(view), at)).tolist()
+            starts = (chars_before + at - np.searchsorted(continuations, at)).tolist()
         resume = end
         for (index, byte_start, _), start in zip(matches, starts, strict=True):
-            if para.move_to(pos + byte_start):
+            if track and para.move_to(pos + byte_start):
                 in_paragraph = 0
             if not _word_bounded(text, start, start + len(keys[index])):
                 continue
@@ -267,7 +299,10 @@ def _bounded_matches(automaton: ahocorasick_rs.BytesAhoCorasick, keys: list[str]
             in_paragraph += 1
             total += 1
             yield index, start
-        chars_before += _n_chars(raw, pos, resume)
+        if continuations is not None and resume == end:  # counted already: no second pass
+            chars_before += end - pos - int(np.searchsorted(continuations, end - pos))
+        else:
+            chars_before += _n_chars(raw, pos, resume)
         pos = resume
 
 
@@ -358,8 +393,7 @@ def find_names(text: str, names: dict[str, str], raw: bytes | None = None,
 # flags are exactly the regexes'. In ASCII windows IGNORECASE is plain lowering; other windows
 # (long s, Kelvin sign...) always go to the regex.
 _METAPHOR_TOKENS = frozenset({"a", "an", "some", "mere"})
-_AGENCY_VERB_SET = frozenset(lx.AGENCY_VERBS.split("|"))
-_WORDS = re.compile(r"\w+")
+_AGENCY_VERB_KEYS = ahocorasick_rs.AhoCorasick(lx.AGENCY_VERBS.split("|"))
 
 
 def maybe_metaphor(window: str) -> bool:
@@ -370,11 +404,11 @@ def maybe_metaphor(window: str) -> bool:
 
 
 def maybe_agency_before(window: str) -> bool:
-    """AGENCY_BEFORE ends with a verb, then at most an article and one more word."""
+    """AGENCY_BEFORE holds a verb: a window without one as a substring cannot match (one
+    automaton call; splitting the window into words cost three times as much)."""
     if not window.isascii():
         return True
-    # After the verb come only whitespace and at most two more words (an article, a word).
-    return not _AGENCY_VERB_SET.isdisjoint(_WORDS.findall(window.lower())[-3:])
+    return bool(_AGENCY_VERB_KEYS.find_matches_as_indexes(window.lower()))
 
 
 # The keys of the context cues, each found with one scan of the context (not one per key).

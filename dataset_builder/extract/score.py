@@ -9,7 +9,7 @@ mechanism, meaning a human calculator, or used as a person's nickname count only
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from dataset_builder.extract.detect import Hit, acts, performs
 from dataset_builder.extract.lexicon import (
@@ -41,7 +41,21 @@ def subject_prior(subjects: Sequence[str]) -> bool:
     return any(cue in text for cue in AI_SUBJECT_CUES)
 
 
-def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
+def agency_memo(text: str) -> Callable[[Hit], bool]:
+    """:func:`acts` for the hits of one text, each answered once: the scorer asks it of a
+    window's clean hits, and the role prediction asks it again of the same hits."""
+    known: dict[int, bool] = {}  # by hit start: hits of one text do not overlap
+
+    def acts_here(hit: Hit) -> bool:
+        if hit.start not in known:
+            known[hit.start] = acts(text, hit)
+        return known[hit.start]
+
+    return acts_here
+
+
+def predict_role(clean: Sequence[Hit], text: str, start: int, end: int,
+                 acts_here: Callable[[Hit], bool] | None = None) -> str:
     """The extractor's guess of ``ai_role`` for a kept window from its clean hits.
 
     The codebook's test: an AI that acts here (speaks, thinks, decides: :func:`acts`; or does
@@ -51,7 +65,8 @@ def predict_role(clean: Sequence[Hit], text: str, start: int, end: int) -> str:
     labels of benchmarks/shelf_labels.tsv, passages that name one AI again and again without
     its acting are as often talk about it. ``background`` is rare there and not predicted.
     """
-    if any((acts(text, h) and not _recounted(text, h)) or performs(text, h) for h in clean):
+    acts_here = acts_here or agency_memo(text)
+    if any((acts_here(h) and not _recounted(text, h)) or performs(text, h) for h in clean):
         return "character"
     return "discussed"
 
@@ -72,13 +87,16 @@ def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
     return True
 
 
-def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool) -> float:
-    """The score of the window ``text[start:end]`` holding ``hits``."""
+def score_window(hits: Sequence[Hit], text: str, start: int, end: int, prior: bool,
+                 acts_here: Callable[[Hit], bool] | None = None) -> float:
+    """The score of the window ``text[start:end]`` holding ``hits`` (``acts_here``: a shared
+    :func:`agency_memo` of the text)."""
     clean = [h for h in hits if not h.negative]
     if not clean:
         best = max((h.weight for h in hits), default=0.0)
         return round(best * _NEGATED, 4)
-    acting = any(acts(text, h) for h in clean)
+    acts_here = acts_here or agency_memo(text)
+    acting = any(acts_here(h) for h in clean)
     if not acting and _mindless_computers(clean, text):
         return round(max(h.weight for h in clean) * _NEGATED, 4)
     score = max(h.weight for h in clean)

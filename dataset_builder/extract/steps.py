@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
 from dataset_builder.extract.score import (
+    agency_memo,
     max_negated_score,
     predict_role,
     score_window,
@@ -219,6 +220,7 @@ class Score(PerWorkStep):
         text = item.text or ""
         prior = subject_prior(item.subjects)
         hits = item.hits
+        acts_here = agency_memo(text)
         k = 0
         for window in item.windows:
             inside: list[detect.Hit] = []
@@ -226,7 +228,7 @@ class Score(PerWorkStep):
                 if hits[k].start >= window.start:
                     inside.append(hits[k])
                 k += 1
-            score = score_window(inside, text, window.start, window.end, prior)
+            score = score_window(inside, text, window.start, window.end, prior, acts_here)
             if score < self.min_score:
                 continue
             passage_text = text[window.start:window.end]
@@ -247,7 +249,8 @@ class Score(PerWorkStep):
                 ],
                 "character_ids": sorted({h.character_id for h in clean if h.character_id}),
                 "duplicate_of": None,
-                "predicted_ai_role": predict_role(clean, text, window.start, window.end),
+                "predicted_ai_role": predict_role(clean, text, window.start, window.end,
+                                                  acts_here),
             }
 
 
