@@ -1,7 +1,7 @@
 """Decoding, newline normalisation and Gutenberg header/footer stripping."""
-
 from __future__ import annotations
 
+import codecs
 import time
 
 import pytest
@@ -60,6 +60,14 @@ def test_decode_prefers_valid_utf8_over_a_latin1_declaration() -> None:
 def test_decode_utf16_with_bom() -> None:
     data = "\ufeffA robot spoke.".encode("utf-16-le")
     assert decode(data)[0] == "A robot spoke."
+
+
+def test_truncated_utf16_is_rejected_clearly() -> None:
+    # A BOM, then half a character: cut short in transfer.
+    with pytest.raises(UserError, match=r"book\.txt: starts with a UTF-16 byte-order mark but "
+                       r"is not valid UTF-16 \(byte 16: truncated data\).*fetch it again"):
+        clean_bytes(codecs.BOM_UTF16_LE + "A story".encode("utf-16-le") + b"\r",
+                    where="book.txt")
 
 
 def test_binary_file_is_rejected_clearly() -> None:

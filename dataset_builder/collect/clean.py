@@ -96,7 +96,14 @@ def decode(data: bytes, charsets: tuple[str, ...] = (), where: str = "text") -> 
                 f"(byte {exc.start + 3}); the file is damaged, fetch it again."
             ) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                f"{where}: starts with a UTF-16 byte-order mark but is not valid UTF-16 "
+                f"(byte {exc.start}: {exc.reason}); the file is damaged or cut short, "
+                "fetch it again."
+            ) from exc
     if b"\x00" in data:
         raise UserError(
             f"{where}: contains NUL bytes, so it is a binary file, not plain text; "

@@ -53,7 +53,7 @@ class ExtractReport:
 
 
 def load_names(catalogue: str | Path | None = None) -> tuple[Name, ...]:
-    """Catalogue names with their scope (see ``dataset_builder.catalog.model.scoped_names``)."""
+    """Catalogue names with their scope (see ``dataset_builder.characters.model.scoped_names``)."""
     from dataset_builder.characters.model import load_catalogue, scoped_names
 
     return tuple(sorted(set(scoped_names(load_catalogue(catalogue))),
