@@ -72,7 +72,7 @@ def count_words_upto(text: str, start: int, end: int, limit: int) -> int:
     """``count_words`` of ``text[start:end]``, or ``limit`` if there are at least that many:
     a unit too long for any window costs no more to count than a window."""
     if end - start <= 8 * limit:  # too short to hold more than ~limit words: count them all
-        return min(limit, len(text[start:end].split()))  # count_words, one call less
+        return min(limit, count_words(text, start, end))
     n = 0
     for _ in _WORD.finditer(text, start, end):
         n += 1
