@@ -15,17 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dataset_builder.extract import lexicon as lx
-from dataset_builder.extract.dedup import _words, _words_of
-from dataset_builder.extract.detect import (
-    _PARAGRAPH_BREAK,
-    Matcher,
-    _Paragraphs,
-    case_variants,
+from dataset_builder.extract.cues import (
     maybe_agency_before,
     maybe_mechanism,
     maybe_metaphor,
     maybe_nickname,
 )
+from dataset_builder.extract.dedup import _words, _words_of
+from dataset_builder.extract.detect import _PARAGRAPH_BREAK, Matcher, _Paragraphs, case_variants
 from tests.extract_fixtures import NAMES, WORKS, fixture_text
 
 # Words and separators that make the cues fire (or nearly) when glued together at random.
@@ -222,7 +219,7 @@ def test_paragraphs_found_from_the_hits_are_those_of_every_break(raw: bytes,
 
 
 def test_the_agency_memo_answers_as_acts() -> None:
-    from dataset_builder.extract.detect import acts
+    from dataset_builder.extract.cues import acts
     from dataset_builder.extract.score import agency_memo
 
     for text in fixture_texts():

@@ -203,7 +203,7 @@ DEFINITE_BEFORE = re.compile(
     r"\b(?:the|this|that)\s+(?:(?!(?:no|any|every|each|a|an)\b)[\w-]+\s+)?$", re.IGNORECASE
 )
 # The next sentence goes on with the AI as its subject: "The robot stopped at the door. It
-# turned ...". Only after "the robot" or a name (see detect.performs), within one sentence.
+# turned ...". Only after "the robot" or a name (see cues.performs), within one sentence.
 PRONOUN_DEED_AFTER = re.compile(
     r"[^.!?]{0,60}[.!?][\"”’]?\s+(?:It|He|She)\s+(?:\w+ly\s+)?(?:[a-z]+ed|ran|rose|stood|took|came|"
     r"went|fell|struck|shook|spun|swung|held|led|left|saw|heard|felt|knew|said|asked)\b"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dataset_builder.extract.detect import Hit, acts, performs
+from dataset_builder.extract.cues import acts, performs
+from dataset_builder.extract.hit import Hit
 from dataset_builder.extract.lexicon import (
     AI_SUBJECT_CUES,
     MIND_CUES,

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
+from dataset_builder.extract.hit import Hit
 from dataset_builder.extract.score import (
     agency_memo,
     max_negated_score,
@@ -46,7 +47,7 @@ class WorkItem:
     sha256: str | None = None  # of the text, from the works table: checked when read
     text: str | None = None
     raw: bytes | None = None  # the text's UTF-8 bytes, kept from reading until detection
-    hits: list[detect.Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
     windows: list[segment.Window] = field(default_factory=list)
     passages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -223,7 +224,7 @@ class Score(PerWorkStep):
         acts_here = agency_memo(text)
         k = 0
         for window in item.windows:
-            inside: list[detect.Hit] = []
+            inside: list[Hit] = []
             while k < len(hits) and hits[k].start < window.end:
                 if hits[k].start >= window.start:
                     inside.append(hits[k])
