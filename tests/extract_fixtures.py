@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from dataset_builder import synthetic
-from dataset_builder.extract.detect import Name
+from dataset_builder.characters.name import Name
 from dataset_builder.io import sha256_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dataset_builder.characters.name import Name
 from dataset_builder.errors import UserError
 from dataset_builder.extract import dedup, run_extract
 from dataset_builder.extract.cues import acts
 from dataset_builder.extract.dedup import Key, duplicate_links, signature, signatures
-from dataset_builder.extract.detect import Matcher, Name
+from dataset_builder.extract.detect import Matcher
 from dataset_builder.extract.hit import INTRODUCED
 from dataset_builder.extract.segment import paragraphs, windows
 from dataset_builder.io import sha256_text

@@ -171,7 +171,7 @@ def test_dedup_words_match_the_regex_definition(text: str) -> None:
 
 
 def test_an_empty_catalogue_surface_matches_nothing() -> None:
-    from dataset_builder.extract.detect import Name
+    from dataset_builder.characters.name import Name
 
     hits = Matcher([Name("", "nobody", None)]).find("The robot said nothing.", "local:x")
     assert [(h.term, h.kind) for h in hits] == [("robot", "lexicon")]

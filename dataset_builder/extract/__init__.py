@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dataset_builder.characters.name import Name
 from dataset_builder.errors import UserError
-from dataset_builder.extract.detect import Name
 from dataset_builder.extract.steps import ExtractConfig, StepStats, WorkItem, map_steps
 from dataset_builder.lock import writes
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from dataset_builder.characters.name import Name
 from dataset_builder.extract import detect, segment
 from dataset_builder.extract.dedup import signatures
 from dataset_builder.extract.hit import Hit
@@ -34,7 +35,7 @@ class ExtractConfig:
     min_words: int = 150
     max_words: int = 400
     min_score: float = 0.5
-    names: tuple[detect.Name, ...] = ()
+    names: tuple[Name, ...] = ()
 
 
 @dataclass
@@ -149,7 +150,7 @@ class ReadText(PerWorkStep):
 
 
 @functools.lru_cache(maxsize=4)
-def _matcher(names: tuple[detect.Name, ...]) -> detect.Matcher:
+def _matcher(names: tuple[Name, ...]) -> detect.Matcher:
     """One automaton per process: every shard arrives with unpickled steps, and rebuilding the
     DFA for each would cost more than scanning a small shard."""
     return detect.Matcher(names)
@@ -160,7 +161,7 @@ class Detect(PerWorkStep):
 
     name = "detect"
 
-    def __init__(self, names: tuple[detect.Name, ...]):
+    def __init__(self, names: tuple[Name, ...]):
         self.names = names
         self._matcher: detect.Matcher | None = None
 
