@@ -136,15 +136,46 @@ def extract(workdir: PathLike, *, workers: int = 1, executor: str = "local",
 
 def push(workdir: PathLike, *, url: str, project: str, token: str | None = None,
          annotators_per_task: int = 3, limit: int | None = None,
-         batch_size: int = PUSH_BATCH_SIZE) -> StageReport[PushResult]:
+         batch_size: int = PUSH_BATCH_SIZE, release: PathLike | None = None,
+         split: str | None = None, seed: int = 0, fewer_than: int | None = None,
+         source: PathLike | None = None, endpoint: str | None = None,
+         adjudication: bool = False,
+         annotations_dir: PathLike | None = None) -> StageReport[PushResult]:
     """Create or update the Label Studio project and import every new passage as a task,
-    ``batch_size`` tasks a request (token: ``token`` or ``LABEL_STUDIO_API_KEY``). Writes
-    nothing locally."""
-    from dataset_builder.annotate.push import push as run
+    ``batch_size`` tasks a request (token: ``token`` or ``LABEL_STUDIO_API_KEY``). The
+    passages come from one of three sources:
 
-    result = run(workdir, url, project, token=token,
-                 annotators_per_task=annotators_per_task, batch_size=batch_size, limit=limit)
-    return StageReport((), result)
+    - by default, the first ``limit`` of ``WORKDIR/passages.parquet``;
+    - with ``release`` (a release folder, or ``ORG/NAME[@REV]`` on the Hub at ``endpoint``):
+      up to ``limit`` of its passages, the fewest-annotated first (ties ordered by ``seed``),
+      only of ``split`` and with fewer than ``fewer_than`` annotations when given; withheld
+      texts are restored from ``source`` or skipped (``result.release`` counts both);
+    - with ``adjudication=True``: the passages flagged ``needs_adjudication`` in
+      labels.parquet, into "PROJECT — adjudication", each annotator's labels (from
+      ``annotations_dir``) attached; ``limit``, ``annotators_per_task`` and the release
+      options do not apply.
+
+    Writes nothing locally but a Hub release's download, into ``WORKDIR/releases/``."""
+    from dataset_builder.annotate.push import push as run
+    from dataset_builder.annotate.push import push_release
+
+    if adjudication:
+        from dataset_builder.annotate.adjudication import push_adjudication
+
+        result = push_adjudication(workdir, url, project, token=token,
+                                   annotations_dir=annotations_dir, batch_size=batch_size)
+    elif release is not None:
+        from dataset_builder.annotate.release_source import Choice
+
+        choice = Choice(limit=limit or None, split=split, seed=seed, fewer_than=fewer_than)
+        result = push_release(str(release), workdir, url, project, choice, token=token,
+                              annotators_per_task=annotators_per_task, batch_size=batch_size,
+                              source=source, endpoint=endpoint)
+    else:
+        result = run(workdir, url, project, token=token,
+                     annotators_per_task=annotators_per_task, batch_size=batch_size, limit=limit)
+    downloaded = result.release.downloaded if result.release is not None else None
+    return StageReport(_existing(downloaded), result)
 
 
 def pull(workdir: PathLike, *, url: str, project: str, token: str | None = None,
@@ -159,11 +190,12 @@ def pull(workdir: PathLike, *, url: str, project: str, token: str | None = None,
     return StageReport(_existing(result.appended.path, result.appended.rejects_path), result)
 
 
-def import_export(workdir: PathLike, *, export: PathLike, project: str = "import",
+def import_export(workdir: PathLike | None, *, export: PathLike, project: str = "import",
                   annotations_dir: PathLike | None = None,
                   annotator_email: str | None = None) -> StageReport[Appended]:
-    """Add a contributor's Label Studio JSON export to the annotations folder; any invalid
-    annotation is an error and nothing is written."""
+    """Add a contributor's Label Studio JSON export to the annotations folder
+    (``annotations_dir``, default ``WORKDIR/annotations``: so ``workdir`` may be None when it
+    is given); any invalid annotation is an error and nothing is written."""
     from dataset_builder.annotate.pull import import_export as run
 
     result = run(export, workdir=workdir, annotations_dir=annotations_dir, project=project,
@@ -307,8 +339,10 @@ def _splits(workdir: PathLike, splits_path: PathLike | None) -> Path:
     return Path(splits_path) if splits_path is not None else Path(workdir) / "splits.csv"
 
 
-# Every `faip` command and the function under it: a verb of this module, or (for the tools
-# that are not pipeline stages) "module:function". tests/test_api.py keeps it complete.
+# Every `faip` command and the function under it: a verb of this module (its options are the
+# verb's keywords: `annotate push --release/--adjudication` is `push(release=/adjudication=)`),
+# or (for the tools that are not pipeline stages) "module:function". tests/test_api.py keeps
+# it complete and checks that each command calls its verb.
 COMMANDS: dict[str, str] = {
     "collect gutenberg": "collect_gutenberg", "collect files": "collect_files",
     "collect hf": "collect_hf", "extract": "extract", "annotate push": "push",

@@ -177,6 +177,20 @@ def test_import_cli_export_writes_one_valid_file_without_emails(tmp_path: Path) 
             assert b"example.org" not in f.read_bytes(), f
 
 
+def test_the_import_verb_needs_only_an_annotations_folder(tmp_path: Path) -> None:
+    import dataset_builder as fb
+
+    with pytest.raises(UserError, match="give --workdir or --annotations-dir"):
+        fb.import_export(None, export=FIXTURES / "cli_export.json")
+    report = fb.import_export(None, export=FIXTURES / "cli_export.json",
+                              annotations_dir=tmp_path / "ann")
+    assert report.result.new == 3 and report.written == (report.result.path,)
+    assert report.result.path.parent == tmp_path / "ann"  # type: ignore[union-attr]
+    res = CliRunner().invoke(main, ["annotate", "import", str(FIXTURES / "cli_export.json"),
+                                    "--annotations-dir", str(tmp_path / "ann")])
+    assert res.exit_code == 0 and "nothing changed (3 annotation(s) up to date)" in res.output
+
+
 def test_import_needs_an_email_for_exports_with_local_ids(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="--annotator-email"):
         import_export(FIXTURES / "sync_export.json", workdir=tmp_path)

@@ -17,12 +17,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import dataset_builder as fb
 from dataset_builder.aggregate.workdir import aggregate_workdir
 from dataset_builder.annotate import pseudonym
 from dataset_builder.annotate.client import TOKEN_ENV, adjudication_title
 from dataset_builder.annotate.ls_server import free_port
 from dataset_builder.annotate.pull import pull
 from dataset_builder.annotate.push import MODEL_VERSION, push
+from dataset_builder.annotate.release_source import read_passages, release_model_version
 from dataset_builder.cli import main
 from dataset_builder.io import sha256_text
 from dataset_builder.schemas.annotations import AnnotationSchema
@@ -194,12 +196,16 @@ def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> Non
     labels, _ = aggregate_workdir(work)
     labels["needs_adjudication"] = labels["passage_id"] == flagged
     write_table(work, "labels", labels)
+    pushed = fb.push(work, url=ls.url, project="Adjudicated", adjudication=True)
+    adj = pushed.result
+    assert pushed.written == () and adj.project == adjudication_title("Adjudicated")
+    assert (adj.created, adj.imported, adj.already_there) == (True, 1, 0)
     out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
                                     "--project", "Adjudicated", "--adjudication"])
     assert out.exit_code == 0, out.output
-    adj = ls.client.projects.list(title=adjudication_title("Adjudicated"))
-    adj_project = next(p for p in adj if p.title == adjudication_title("Adjudicated"))
-    tasks = _tasks(ls, adj_project.id)
+    assert (f"project {adj.project!r} (id {adj.project_id}) updated: 0 new task(s), 1 already "
+            "there") in out.output
+    tasks = _tasks(ls, adj.project_id)
     assert [t.data["passage_id"] for t in tasks] == [flagged]
     preds = ls.client.predictions.list(task=tasks[0].id)
     pseudonyms = set(read_annotations(work / "annotations")["annotator"])
@@ -216,6 +222,44 @@ def test_adjudication_round_trip(env: LabelStudioFixture, tmp_path: Path) -> Non
     assert decided.iloc[0]["project"] == adjudication_title("Adjudicated")
     # The ordinary project's pull does not tombstone the adjudication rows (and vice versa).
     assert pull(work, ls.url, "Adjudicated").appended.path is None
+    again = fb.pull(work, url=ls.url, project="Adjudicated", adjudication=True)
+    assert again.written == () and again.result.appended.unchanged == 1
+
+
+def test_the_api_pushes_a_release_fewest_annotated_first(env: LabelStudioFixture,
+                                                        tmp_path: Path) -> None:
+    from tests import release_fixtures as rf
+
+    ls = env
+    release = rf.write_release(tmp_path, n_works=6, workdir="maintainer", out="v1.0.0")
+    passages = read_passages(release)
+    withheld = int(passages["text"].isna().sum())
+    assert withheld > 0 and passages["duplicate_of"].isna().all()
+    work = tmp_path / "volunteer"
+    first = fb.push(work, url=ls.url, project="From a release", release=release, limit=3,
+                    fewer_than=1)
+    r = first.result
+    assert first.written == () and r.release is not None
+    assert (r.created, r.imported, r.release.version) == (True, 3, "1.0.0")
+    tasks = _tasks(ls, r.project_id)
+    never_annotated = set(passages.loc[passages["n_annotators"] == 0, "passage_id"])
+    assert {t.data["passage_id"] for t in tasks} == set(r.release.passages["passage_id"])
+    assert {t.data["passage_id"] for t in tasks} <= never_annotated
+    assert ls.client.predictions.list(task=tasks[0].id)[0].model_version == \
+        release_model_version("1.0.0")
+    # The CLI pushes the rest through the same verb and says what it skipped ...
+    out = CliRunner().invoke(main, ["annotate", "push", "-w", str(work), "--url", ls.url,
+                                    "--project", "From a release", "--release", str(release)])
+    assert out.exit_code == 0, out.output
+    assert (f"{release} (release 1.0.0): {withheld} passage(s) skipped because their text is "
+            "withheld, 0 restored from --source") in out.output
+    assert f"{len(passages) - withheld - 3} new task(s), 3 already there" in out.output
+    # ... and the withheld texts come back from the maintainer's own copy.
+    restored = fb.push(work, url=ls.url, project="From a release", release=release,
+                       source=tmp_path / "maintainer").result
+    assert restored.release is not None and restored.release.restored == withheld
+    assert (restored.imported, restored.already_there) == (withheld, len(passages) - withheld)
+    assert len(_tasks(ls, r.project_id)) == len(passages)
 
 
 def _cli(args: list[str]) -> tuple[int, str]:

@@ -87,7 +87,9 @@ def test_a_hub_release_at_a_tag_gives_the_same_passages(built: Built, tmp_path: 
     # Without @REV: the latest release tag.
     latest = release_passages(REPO, tmp_path / "c", Choice(limit=None), endpoint=built.hub.url)
     assert latest.version == "1.0.0" and latest.label == REPO
-    assert (tmp_path / "c" / "releases" / f"{REPO.replace('/', '__')}@v1.0.0").is_dir()
+    download = tmp_path / "c" / "releases" / f"{REPO.replace('/', '__')}@v1.0.0"
+    assert download.is_dir() and latest.downloaded == download  # what fb.push reports written
+    assert local.downloaded is None
 
 
 @pytest.mark.parametrize(("ref", "match"), [

@@ -43,6 +43,15 @@ def test_every_cli_command_maps_to_a_documented_function() -> None:
     assert stages == set(api.VERBS)
 
 
+def test_every_stage_command_is_a_skin_over_its_verb() -> None:
+    # A command that called the library directly would drift from the documented verb.
+    commands = dict(zip(_leaf_commands(main), _leaf_command_objects(main), strict=True))
+    for command, spec in api.COMMANDS.items():
+        if ":" not in spec:
+            callback = commands[command].callback
+            assert f"api.{spec}(" in inspect.getsource(callback), command
+
+
 def test_every_export_is_documented() -> None:
     for name in fb.__all__:
         obj = getattr(fb, name)

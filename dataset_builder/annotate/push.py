@@ -7,7 +7,7 @@ imported twice; a passage whose text changed since it was pushed is reported, no
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,8 @@ class PushResult:
     already_there: int
     changed_text: int
     skipped: int
+    # The release the passages came from (``push_release``): which passages, how many skipped.
+    release: ReleasePassages | None = field(default=None, compare=False)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -271,10 +273,11 @@ def push_release(ref: str, workdir: str | Path, url: str, project: str, choice: 
                  token: str | None = None, annotators_per_task: int = 3,
                  batch_size: int = BATCH_SIZE, source: str | Path | None = None,
                  endpoint: str | None = None, extra_data: dict[str, Any] | None = None,
-                 ) -> tuple[PushResult, ReleasePassages]:
-    """Push the chosen passages of a release (folder or ORG/NAME@REV) as tasks."""
+                 ) -> PushResult:
+    """Push the chosen passages of a release (folder or ORG/NAME@REV) as tasks; the
+    result's ``release`` says which passages were chosen and which were skipped."""
     chosen = release_passages(ref, workdir, choice, source, endpoint)
     result = push(workdir, url, project, token, annotators_per_task, batch_size,
                   passages=chosen.passages, extra_data=extra_data,
                   model_version=release_model_version(chosen.version))
-    return result, chosen
+    return replace(result, release=chosen)

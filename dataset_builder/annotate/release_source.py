@@ -53,6 +53,7 @@ class ReleasePassages:
     version: str
     withheld_skipped: int  # chosen passages whose text is withheld and was not restored
     restored: int  # withheld texts restored from --source
+    downloaded: Path | None = None  # the Hub release's copy under WORKDIR/releases/
 
 
 def open_release(ref: str, cache: Path, endpoint: str | None = None) -> tuple[Path, str]:
@@ -172,4 +173,5 @@ def release_passages(ref: str, workdir: str | Path, choice: Choice,
     if choice.limit:
         chosen = chosen.head(choice.limit)
     return ReleasePassages(chosen.reset_index(drop=True), label, str(manifest["version"]),
-                           int(without.sum()), restored)
+                           int(without.sum()), restored,
+                           None if folder == Path(ref) else folder)  # else a Hub download

@@ -91,25 +91,17 @@ def push(workdir: Path, url: str, project: str, annotators_per_task: int, batch_
     suggestions (Label Studio predictions, model_version = the extractor's version).
     """
     from dataset_builder import api
-    from dataset_builder.annotate.adjudication import push_adjudication
-    from dataset_builder.annotate.push import push_release
     from dataset_builder.console import info
 
-    if release is not None and not adjudication:
-        result, chosen = push_release(
-            release, workdir, url, project, _choice(limit, split, seed, fewer_than),
-            annotators_per_task=annotators_per_task, batch_size=batch_size, source=source,
-            endpoint=endpoint)
+    result = api.push(workdir, url=url, project=project, annotators_per_task=annotators_per_task,
+                      batch_size=batch_size, limit=limit or None, release=release, split=split,
+                      seed=seed, fewer_than=fewer_than, source=source, endpoint=endpoint,
+                      adjudication=adjudication, annotations_dir=annotations_dir).result
+    chosen = result.release
+    if chosen is not None:
         info(f"{chosen.label} (release {chosen.version}): {chosen.withheld_skipped} passage(s) "
              f"skipped because their text is withheld, {chosen.restored} restored from "
              "--source")
-    elif adjudication:
-        result = push_adjudication(workdir, url, project, annotations_dir=annotations_dir,
-                                   batch_size=batch_size)
-    else:
-        result = api.push(workdir, url=url, project=project,
-                          annotators_per_task=annotators_per_task, batch_size=batch_size,
-                          limit=limit or None).result
     state = "created" if result.created else "updated"
     info(f"project {result.project!r} (id {result.project_id}) {state}: {result.imported} new "
          f"task(s), {result.already_there} already there, {result.changed_text} with changed "
@@ -155,9 +147,12 @@ def import_(export: Path, workdir: Path | None, annotations_dir: Path | None, pr
     All or nothing: any invalid annotation, or an export made with another taxonomy
     version, is reported and nothing is written.
     """
-    from dataset_builder.annotate.pull import import_export, report
+    from dataset_builder import api
+    from dataset_builder.annotate.pull import report
 
-    appended = import_export(export, workdir, annotations_dir, project, annotator_email)
+    appended = api.import_export(workdir, export=export, project=project,
+                                 annotations_dir=annotations_dir,
+                                 annotator_email=annotator_email).result
     report(appended, f"imported {export}")
 
 

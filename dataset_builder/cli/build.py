@@ -44,12 +44,12 @@ def build(mirror: str, out: Path, date: str | None, workdir: Path, workers: int,
     from rich.console import Console
     from rich.table import Table
 
-    from dataset_builder.corpus import build_corpus
+    from dataset_builder import api
 
-    s = build_corpus(mirror, out, date=date, workdir=workdir, workers=workers,
-                     executor=executor, delay=delay, definition=definition,
-                     splits_path=splits_path, works_csv=works_csv,
-                     annotations_dir=annotations_dir)
+    s = api.build(workdir, mirror=mirror, out=out, date=date, workers=workers,
+                  executor=executor, delay=delay, definition=definition,
+                  splits_path=splits_path, works_csv=works_csv,
+                  annotations_dir=annotations_dir).result
     table = Table(title=f"Corpus {s.version}" + (f" — {s.release}" if s.release else
                                                  " — not released"), show_header=False)
     table.add_column("")
