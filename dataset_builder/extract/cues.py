@@ -63,7 +63,8 @@ def _is_metaphor(text: str, hit: Hit) -> bool:
     return maybe_metaphor(window) and bool(lx.METAPHOR_BEFORE.search(window))
 
 
-def _is_computer(hit: Hit) -> bool:
+def is_computer(hit: Hit) -> bool:
+    """The hit's term begins with "computer", in any case."""
     return hit.term[:1] in "cC" and hit.term.lower().startswith("computer")
 
 
@@ -90,7 +91,7 @@ def acts(text: str, hit: Hit) -> bool:
     Asked by the scorer only for clean hits, and only until one in a window acts: most hits
     never need it."""
     after = lx.AGENCY_AFTER.match(text, hit.end, hit.end + 40)
-    if after is not None and not (_is_computer(hit) and lx.TOOL_VERBS.search(after.group())):
+    if after is not None and not (is_computer(hit) and lx.TOOL_VERBS.search(after.group())):
         return True
     lo = max(0, hit.start - 30)
     return maybe_agency_before(text[lo:hit.start]) and bool(
@@ -204,13 +205,11 @@ def flag_context(text: str, hits: list[Hit]) -> None:
             ctx = context(hit)
             if maybe_mechanism(ctx) and lx.MECHANISM_CUES.search(ctx):
                 hit.flags.add("mechanism")
-            if hit.term[:1] in "cC" and hit.term.lower().startswith("computer") and (
-                lx.HUMAN_COMPUTER_CUES.search(ctx)
-            ):
+            if is_computer(hit) and lx.HUMAN_COMPUTER_CUES.search(ctx):
                 hit.flags.add("human_computer")
             if hit.term.lower() in nicknames and any(c.isupper() for c in hit.term):
                 hit.flags.add("nickname")
-            if _is_computer(hit) and (
+            if is_computer(hit) and (
                 lx.TOOL_COMPUTER_BEFORE.search(text, max(0, hit.start - 60), hit.start)
                 or lx.TOOL_COMPUTER_AFTER.match(text, hit.end, hit.end + 20)
             ):

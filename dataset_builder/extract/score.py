@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from dataset_builder.extract.cues import acts, performs
-from dataset_builder.extract.hit import Hit
+from dataset_builder.extract.cues import acts, is_computer, performs
+from dataset_builder.extract.hit import LEXICON, Hit
 from dataset_builder.extract.lexicon import (
     AI_SUBJECT_CUES,
     MIND_CUES,
@@ -79,7 +79,7 @@ def _recounted(text: str, hit: Hit) -> bool:
 
 def _mindless_computers(clean: Sequence[Hit], text: str) -> bool:
     """Only computers, none credited with a mind or judgment nearby (see MIND_CUES)."""
-    if not all(h.kind == "lexicon" and h.term.lower().startswith("computer") for h in clean):
+    if not all(h.kind == LEXICON and is_computer(h) for h in clean):
         return False
     for h in clean:
         for cue in MIND_CUES.finditer(text, max(0, h.start - MIND_REACH), h.end + MIND_REACH):
