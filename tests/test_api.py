@@ -18,12 +18,13 @@ from dataset_builder.cli import main
 from tests.extract_fixtures import NAMES, write_workdir
 
 
-def _leaf_commands(command: click.Command, path: tuple[str, ...] = ()) -> list[str]:
+def _leaves(command: click.Command, path: tuple[str, ...] = ()) -> dict[str, click.Command]:
+    """Every runnable command below ``command``, by its name ("annotate push")."""
     if not isinstance(command, click.Group):
-        return [" ".join(path)]
+        return {" ".join(path): command}
     ctx = click.Context(command)
-    return [name for sub in command.list_commands(ctx)
-            for name in _leaf_commands(command.get_command(ctx, sub), (*path, sub))]
+    return {name: leaf for sub in command.list_commands(ctx)
+            for name, leaf in _leaves(command.get_command(ctx, sub), (*path, sub)).items()}
 
 
 def _target(spec: str) -> object:
@@ -34,7 +35,7 @@ def _target(spec: str) -> object:
 
 
 def test_every_cli_command_maps_to_a_documented_function() -> None:
-    commands = _leaf_commands(main)
+    commands = list(_leaves(main))
     assert sorted(commands) == sorted(api.COMMANDS), "map each new command in api.COMMANDS"
     for command, spec in api.COMMANDS.items():
         function = _target(spec)
@@ -45,7 +46,7 @@ def test_every_cli_command_maps_to_a_documented_function() -> None:
 
 def test_every_stage_command_is_a_skin_over_its_verb() -> None:
     # A command that called the library directly would drift from the documented verb.
-    commands = dict(zip(_leaf_commands(main), _leaf_command_objects(main), strict=True))
+    commands = _leaves(main)
     for command, spec in api.COMMANDS.items():
         if ":" not in spec:
             callback = commands[command].callback
@@ -115,19 +116,11 @@ def test_packages_export_lazily_in_one_style(package: str) -> None:
         module.nope  # noqa: B018
 
 
-def _leaf_command_objects(command: click.Command) -> list[click.Command]:
-    if not isinstance(command, click.Group):
-        return [command]
-    ctx = click.Context(command)
-    return [leaf for sub in command.list_commands(ctx)
-            for leaf in _leaf_command_objects(command.get_command(ctx, sub))]
-
-
 def test_shared_options_are_declared_once() -> None:
     from dataset_builder.cli import options
 
     workdirs, catalogues = [], []
-    for command in _leaf_command_objects(main):
+    for command in _leaves(main).values():
         for param in command.params:
             if "--workdir" in param.opts:
                 workdirs.append(param)
